@@ -1,0 +1,157 @@
+#!/usr/bin/env bash
+# Produces a large, realistic HPROF heap dump for benchmarks.
+#
+# usage: benches/make-dump.sh SIZE_MB OUT.hprof [extra JVM flags...]
+#
+#   SIZE_MB  target live heap in MiB (see benches/java/BigHeap.java). The HPROF
+#            file is about 1.44 times larger: 1450 gives 2.19 GB and 44.9 M
+#            objects (build 5 s, dump 11 s on 2 cores), 725 gives 1.10 GB and
+#            22.4 M objects.
+#   OUT      where to write the dump (overwritten); OUT.histo.txt receives
+#            `jcmd GC.class_histogram`, taken right after the dump; its Total
+#            line gives the number of objects.
+#
+# Steps: compile benches/java/BigHeap.java with javac into a temporary
+# directory, run it with -Xms = -Xmx = 2.5 x SIZE_MB and the Parallel GC (the
+# fastest collector for building a heap where everything survives; extra flags
+# that choose another collector replace it), wait for its "READY <pid>" line,
+# take a live dump (`jcmd <pid> GC.heap_dump`, which runs a full GC first),
+# show what waits in the finalization queue (`GC.finalizer_info`), take the
+# class histogram, then stop the JVM. Needs a JDK 17+ (java, javac, jcmd)
+# on PATH or in JAVA_HOME. Runs one build JVM at a time.
+set -euo pipefail
+
+usage() {
+    echo "usage: $0 SIZE_MB OUT.hprof [extra JVM flags...]" >&2
+    exit 2
+}
+
+[[ $# -ge 2 ]] || usage
+size_mb=$1
+out=$2
+shift 2
+[[ $size_mb =~ ^[1-9][0-9]*$ ]] || usage
+
+bin() { # the JDK tool $1, from JAVA_HOME if set
+    if [[ -n ${JAVA_HOME:-} && -x $JAVA_HOME/bin/$1 ]]; then
+        echo "$JAVA_HOME/bin/$1"
+    else
+        command -v "$1" || { echo "error: $1 not found (install a JDK 17+ or set JAVA_HOME)" >&2; exit 1; }
+    fi
+}
+java=$(bin java)
+javac=$(bin javac)
+jcmd=$(bin jcmd)
+
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+source_file=$here/java/BigHeap.java
+mkdir -p "$(dirname "$out")"
+out=$(cd "$(dirname "$out")" && pwd)/$(basename "$out") # jcmd needs an absolute path
+histo=$out.histo.txt
+
+work=$(mktemp -d "${TMPDIR:-/tmp}/make-dump.XXXXXX")
+jvm_pid=
+cleanup() {
+    local status=$?
+    if [[ -n $jvm_pid ]] && kill -0 "$jvm_pid" 2>/dev/null; then
+        kill "$jvm_pid" 2>/dev/null || true
+        for _ in $(seq 50); do
+            kill -0 "$jvm_pid" 2>/dev/null || break
+            sleep 0.2
+        done
+        kill -9 "$jvm_pid" 2>/dev/null || true
+        wait "$jvm_pid" 2>/dev/null || true
+    fi
+    rm -rf "$work"
+    exit "$status"
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+now() { date +%s.%N; }
+elapsed() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.1f s", b - a }'; }
+human() { awk -v n="$1" 'BEGIN { printf "%.2f GB (%.2f GiB, %.0f bytes)", n / 1e9, n / 2^30, n }'; }
+
+# JVM flags: heap, collector (unless the extra flags choose one), extras last.
+heap_mb=$(( size_mb * 5 / 2 ))
+jvm_flags=(-Xms${heap_mb}m -Xmx${heap_mb}m)
+use_parallel_gc=yes
+for flag in "$@"; do
+    if [[ $flag =~ ^-XX:\+Use[A-Za-z0-9]+GC$ ]]; then
+        use_parallel_gc=no
+    fi
+done
+if [[ $use_parallel_gc == yes ]]; then
+    jvm_flags+=(-XX:+UseParallelGC)
+fi
+jvm_flags+=("$@")
+
+echo "== compile $source_file"
+t=$(now)
+"$javac" -d "$work/classes" "$source_file"
+echo "   compile: $(elapsed "$t")"
+
+echo "== build a ${size_mb} MiB live heap: java ${jvm_flags[*]} BigHeap $size_mb"
+t=$(now)
+log=$work/bigheap.log
+"$java" "${jvm_flags[@]}" -cp "$work/classes" BigHeap "$size_mb" >"$log" 2>&1 &
+jvm_pid=$!
+ready_pid=
+timeout_s=$(( 300 + size_mb / 5 ))
+while [[ -z $ready_pid ]]; do
+    if ! kill -0 "$jvm_pid" 2>/dev/null; then
+        echo "error: the JVM exited before it was ready; its output:" >&2
+        cat "$log" >&2
+        jvm_pid=
+        exit 1
+    fi
+    if awk -v a="$t" -v b="$(now)" -v m="$timeout_s" 'BEGIN { exit !(b - a > m) }'; then
+        echo "error: the JVM was not ready after ${timeout_s} s; its output:" >&2
+        cat "$log" >&2
+        exit 1
+    fi
+    sleep 0.5
+    ready_pid=$(sed -n 's/^READY \([0-9][0-9]*\)$/\1/p' "$log")
+done
+sed 's/^/   | /' "$log"
+if [[ $ready_pid != "$jvm_pid" ]]; then
+    echo "error: READY names pid $ready_pid, but the JVM started is $jvm_pid" >&2
+    exit 1
+fi
+echo "   build: $(elapsed "$t")"
+
+echo "== dump: jcmd $jvm_pid GC.heap_dump $out"
+rm -f "$out"
+t=$(now)
+"$jcmd" "$jvm_pid" GC.heap_dump "$out" | sed 's/^/   | /'
+[[ -s $out ]] || { echo "error: no dump written to $out" >&2; exit 1; }
+echo "   dump: $(elapsed "$t")"
+
+echo "== finalization queue: jcmd $jvm_pid GC.finalizer_info"
+t=$(now)
+"$jcmd" "$jvm_pid" GC.finalizer_info | sed 's/^/   | /'
+echo "   finalizer info: $(elapsed "$t")"
+
+echo "== histogram: jcmd $jvm_pid GC.class_histogram > $histo"
+t=$(now)
+"$jcmd" "$jvm_pid" GC.class_histogram >"$histo"
+echo "   histogram: $(elapsed "$t")"
+
+echo "== stop the JVM"
+t=$(now)
+kill "$jvm_pid"
+wait "$jvm_pid" 2>/dev/null || true
+jvm_pid=
+echo "   stop: $(elapsed "$t")"
+
+size=$(stat -c %s "$out")
+total=$(awk '$1 == "Total" { print $2, $3 }' "$histo")
+read -r objects live_bytes <<<"${total:-0 0}"
+echo "== done"
+echo "   dump:      $out, $(human "$size")"
+echo "   histogram: $histo: $objects objects, $(human "$live_bytes") live"
+if [[ $objects -gt 0 ]]; then
+    awk -v s="$size" -v n="$objects" -v l="$live_bytes" \
+        'BEGIN { printf "   per object: %.1f dump bytes, %.1f heap bytes; dump/heap %.2f\n", s / n, l / n, s / l }'
+fi

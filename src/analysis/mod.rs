@@ -1,0 +1,2 @@
+//! Analyses computed from the heap model.
+pub mod histogram;

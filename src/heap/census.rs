@@ -1,0 +1,522 @@
+//! The first pass over the heap: classes, roots, counts and sizes per class,
+//! and the object layout. Enough for the summary and the class histogram
+//! without numbering objects or following references.
+
+use rayon::prelude::*;
+use rustc_hash::FxHashMap;
+
+use super::classes::{ClassKind, ClassTable};
+use super::layout::{self, Layout, LayoutChoice, LayoutSource, SizeKey};
+use crate::hprof::{BasicType, Error, RecordIndex, RootKind, SubRecord, SubRecords, push_warning};
+use crate::progress::{Phase, Progress};
+
+/// Sizes of many arrays of one class, kept so that their total can be
+/// computed exactly for any layout: count, elements, and how many lengths
+/// fall in each residue mod 16 (alignment padding depends only on that for
+/// alignments up to 16 bytes).
+#[derive(Clone, Copy, Debug, Default)]
+pub struct ArrayTally {
+    pub count: u64,
+    pub elements: u64,
+    residues: [u64; 16],
+}
+
+impl ArrayTally {
+    #[inline]
+    fn add(&mut self, n: u32) {
+        self.count += 1;
+        self.elements += n as u64;
+        self.residues[(n & 15) as usize] += 1;
+    }
+
+    fn merge(&mut self, other: &ArrayTally) {
+        self.count += other.count;
+        self.elements += other.elements;
+        for (a, b) in self.residues.iter_mut().zip(other.residues) {
+            *a += b;
+        }
+    }
+
+    /// Total shallow bytes of these arrays, elements of `elem` bytes.
+    pub fn shallow(&self, layout: &Layout, elem: u32) -> u64 {
+        let base = layout.array_base(elem);
+        let mut total = self.count * base + self.elements * elem as u64;
+        if layout.align <= 16 {
+            let a = layout.align as u64;
+            for (r, &n) in self.residues.iter().enumerate() {
+                let end = base + r as u64 * elem as u64;
+                total += n * ((a - end % a) % a);
+            }
+        } else {
+            // Rare large alignments: pad by the average.
+            total += self.count * (layout.align as u64 / 2);
+        }
+        total
+    }
+}
+
+/// A GC root as the dump declares it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct RawRoot {
+    pub kind: RootKind,
+    pub id: u64,
+    pub thread_serial: Option<u32>,
+    /// Frame index for frame roots; stack-trace serial for thread objects.
+    pub extra: Option<u32>,
+}
+
+#[derive(Clone, Copy, Debug)]
+enum SampleKey {
+    Instance(u64),
+    ObjectArray(u32),
+    PrimitiveArray(BasicType, u32),
+    ClassDump,
+}
+
+const SAMPLES_PER_SEGMENT: usize = 512;
+
+/// The objects of one heap segment: how many, and the id range of those
+/// that are not class objects.
+#[derive(Clone, Copy, Debug)]
+pub struct SegmentObjects {
+    /// Objects other than class objects.
+    pub count: u64,
+    /// Class objects (CLASS DUMP records).
+    pub class_objects: u64,
+    pub min_id: u64,
+    pub max_id: u64,
+    /// Ids strictly increase in record order.
+    pub increasing: bool,
+}
+
+impl Default for SegmentObjects {
+    fn default() -> Self {
+        SegmentObjects {
+            count: 0,
+            class_objects: 0,
+            min_id: u64::MAX,
+            max_id: 0,
+            increasing: true,
+        }
+    }
+}
+
+#[derive(Default)]
+struct SegmentScan {
+    objects: SegmentObjects,
+    class_dumps: Vec<(u64, u64)>,
+    roots: Vec<RawRoot>,
+    instances: FxHashMap<u64, u64>,
+    object_arrays: FxHashMap<u64, ArrayTally>,
+    prim_arrays: [ArrayTally; 8],
+    samples: Vec<(u64, SampleKey)>,
+    error: Option<Error>,
+}
+
+fn scan_segment(body: &[u8], offset: u64, id_size: u32) -> SegmentScan {
+    let mut s = SegmentScan::default();
+    let mut last_class = (u64::MAX, 0u64);
+    for item in SubRecords::new(body, offset, id_size) {
+        let (at, rec) = match item {
+            Ok(r) => r,
+            Err(e) => {
+                s.error = Some(e);
+                break;
+            }
+        };
+        let sample = match rec {
+            SubRecord::Instance { id, class_id, .. } => {
+                // Runs of one class are common: count them before the map.
+                if class_id == last_class.0 {
+                    last_class.1 += 1;
+                } else {
+                    if last_class.1 > 0 {
+                        *s.instances.entry(last_class.0).or_default() += last_class.1;
+                    }
+                    last_class = (class_id, 1);
+                }
+                Some((id, SampleKey::Instance(class_id)))
+            }
+            SubRecord::ObjectArray {
+                id,
+                class_id,
+                count,
+                ..
+            } => {
+                s.object_arrays.entry(class_id).or_default().add(count);
+                Some((id, SampleKey::ObjectArray(count)))
+            }
+            SubRecord::PrimitiveArray {
+                id, elem, count, ..
+            } => {
+                s.prim_arrays[elem.prim_index().expect("primitive")].add(count);
+                Some((id, SampleKey::PrimitiveArray(elem, count)))
+            }
+            SubRecord::ClassDump { id } => {
+                s.class_dumps.push((at, id));
+                Some((id, SampleKey::ClassDump))
+            }
+            SubRecord::Root {
+                kind,
+                id,
+                thread_serial,
+                frame_index,
+            } => {
+                s.roots.push(RawRoot {
+                    kind,
+                    id,
+                    thread_serial,
+                    extra: frame_index,
+                });
+                None
+            }
+            SubRecord::ThreadObject {
+                id,
+                thread_serial,
+                trace_serial,
+            } => {
+                s.roots.push(RawRoot {
+                    kind: RootKind::ThreadObject,
+                    id,
+                    thread_serial: Some(thread_serial),
+                    extra: Some(trace_serial),
+                });
+                None
+            }
+            SubRecord::HeapDumpInfo { .. } => None,
+        };
+        if let Some((_, SampleKey::ClassDump)) = sample {
+            s.objects.class_objects += 1;
+        } else if let Some((id, _)) = sample {
+            let o = &mut s.objects;
+            if o.count > 0 && id <= o.max_id {
+                o.increasing = false;
+            }
+            o.count += 1;
+            o.min_id = o.min_id.min(id);
+            o.max_id = o.max_id.max(id);
+        }
+        if let Some(sample) = sample {
+            if s.samples.len() < SAMPLES_PER_SEGMENT {
+                s.samples.push(sample);
+            }
+        }
+    }
+    if last_class.1 > 0 {
+        *s.instances.entry(last_class.0).or_default() += last_class.1;
+    }
+    s
+}
+
+/// Count and shallow bytes of one class's objects.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct ClassCount {
+    pub instances: u64,
+    pub shallow: u64,
+}
+
+/// What the first pass learns.
+pub struct Census {
+    pub records: RecordIndex,
+    pub classes: ClassTable,
+    pub layout: LayoutChoice,
+    pub roots: Vec<RawRoot>,
+    /// Per class index: instances and shallow bytes, as the JVM's class
+    /// histogram counts them (class objects count as `java.lang.Class`).
+    pub counts: Vec<ClassCount>,
+    /// Objects of every kind, class objects included.
+    pub objects: u64,
+    /// Objects in each segment, in segment order, for the second pass.
+    pub segment_objects: Vec<SegmentObjects>,
+    /// (offset, id) of every CLASS DUMP.
+    pub class_dumps: Vec<(u64, u64)>,
+    /// The class index of `java.lang.Class`.
+    pub class_class: u32,
+    /// Per class index: the shallow size of one instance.
+    pub instance_sizes: Vec<u64>,
+    /// Per class index: the size of its class object (`java.lang.Class` mirror).
+    pub mirror_sizes: Vec<u64>,
+    pub warnings: Vec<String>,
+}
+
+/// Bytes HotSpot adds to instances of some classes in fields the dump does
+/// not list (`javaClasses.hpp` injected fields): (class, primitive bytes,
+/// references). Subclasses inherit them.
+const INJECTED: [(&str, u32, u32); 5] = [
+    // klass, array_klass (metadata pointers), oop_size,
+    // static_oop_field_count; protection_domain, signers, source_file.
+    ("java.lang.Class", 24, 3),
+    ("java.lang.ClassLoader", 8, 0),
+    ("java.lang.Module", 8, 0),
+    ("java.lang.invoke.MemberName", 8, 0),
+    ("java.lang.invoke.ResolvedMethodName", 8, 0),
+];
+
+impl Census {
+    /// Runs the first pass over `data`.
+    pub fn take(
+        data: &[u8],
+        records: RecordIndex,
+        layout_override: Option<Layout>,
+        progress: &Progress,
+    ) -> Result<Census, Error> {
+        let id_size = records.header.id_size;
+        let mut warnings = records.warnings.clone();
+        let total: u64 = records.segments.iter().map(|s| s.len).sum();
+        progress.start(Phase::Reading, total);
+        let scans: Vec<SegmentScan> = records
+            .segments
+            .par_iter()
+            .map(|seg| {
+                if progress.is_cancelled() {
+                    return SegmentScan::default();
+                }
+                let body = &data[seg.offset as usize..(seg.offset + seg.len) as usize];
+                let scan = scan_segment(body, seg.offset, id_size);
+                progress.add(seg.len);
+                scan
+            })
+            .collect();
+        progress.check()?;
+
+        let truncated_segment = records
+            .truncated_at
+            .map(|_| records.segments.len().saturating_sub(1));
+        let mut class_dumps = Vec::new();
+        let mut roots = Vec::new();
+        let mut instances: FxHashMap<u64, u64> = FxHashMap::default();
+        let mut object_arrays: FxHashMap<u64, ArrayTally> = FxHashMap::default();
+        let mut prim_arrays = [ArrayTally::default(); 8];
+        let mut segment_objects = Vec::with_capacity(scans.len());
+        for (i, scan) in scans.iter().enumerate() {
+            segment_objects.push(scan.objects);
+            class_dumps.extend_from_slice(&scan.class_dumps);
+            roots.extend_from_slice(&scan.roots);
+            for (&k, &v) in &scan.instances {
+                *instances.entry(k).or_default() += v;
+            }
+            for (&k, v) in &scan.object_arrays {
+                object_arrays.entry(k).or_default().merge(v);
+            }
+            for (a, b) in prim_arrays.iter_mut().zip(&scan.prim_arrays) {
+                a.merge(b);
+            }
+            if let Some(e) = &scan.error {
+                if Some(i) == truncated_segment {
+                    // The cut inside the last segment was already reported.
+                    continue;
+                }
+                push_warning(
+                    &mut warnings,
+                    format!("{e}; the rest of that segment is skipped"),
+                );
+            }
+        }
+
+        let mut classes = ClassTable::build(data, &records, &class_dumps, &mut warnings);
+        let class_class = classes.ensure_named("java.lang.Class");
+        // Classes named by objects but missing a CLASS DUMP.
+        let mut missing = 0u64;
+        for &id in instances.keys() {
+            if classes.by_id(id).is_none() {
+                missing += 1;
+                classes.ensure(id, false);
+            }
+        }
+        for &id in object_arrays.keys() {
+            if classes.by_id(id).is_none() {
+                missing += 1;
+                classes.ensure(id, true);
+            }
+        }
+        if missing > 0 {
+            push_warning(
+                &mut warnings,
+                format!(
+                    "{missing} classes have objects in the dump but no CLASS DUMP; their instances' fields cannot be read"
+                ),
+            );
+        }
+        for t in BasicType::PRIMITIVES {
+            if prim_arrays[t.prim_index().expect("primitive")].count > 0 {
+                classes.ensure_prim_array(t);
+            }
+        }
+
+        let injected = injected_fields(&classes);
+        let layout = match layout_override {
+            Some(l) => LayoutChoice {
+                layout: l,
+                source: LayoutSource::Override,
+            },
+            None => {
+                let pairs = gap_pairs(&scans, &classes, &injected, id_size);
+                layout::infer(id_size, &pairs)
+            }
+        };
+
+        let mut census = Census {
+            records,
+            classes,
+            layout,
+            roots,
+            counts: Vec::new(),
+            objects: segment_objects
+                .iter()
+                .map(|s| s.count + s.class_objects)
+                .sum(),
+            segment_objects,
+            class_dumps,
+            class_class,
+            instance_sizes: Vec::new(),
+            mirror_sizes: Vec::new(),
+            warnings,
+        };
+        census.instance_sizes = (0..census.classes.len())
+            .map(|i| {
+                let c = census.classes.get(i as u32);
+                let (ip, ir) = injected[i];
+                census.layout.layout.instance_size(
+                    (c.prim_bytes + ip) as u64,
+                    (c.ref_offsets.len() as u32 + ir) as u64,
+                )
+            })
+            .collect();
+        census.mirror_sizes = (0..census.classes.len() as u32)
+            .map(|i| census.class_object_size(i, &injected))
+            .collect();
+        census.counts = census.count_classes(&instances, &object_arrays, &prim_arrays);
+        Ok(census)
+    }
+
+    fn count_classes(
+        &self,
+        instances: &FxHashMap<u64, u64>,
+        object_arrays: &FxHashMap<u64, ArrayTally>,
+        prim_arrays: &[ArrayTally; 8],
+    ) -> Vec<ClassCount> {
+        let l = &self.layout.layout;
+        let mut counts = vec![ClassCount::default(); self.classes.len()];
+        for (&id, &n) in instances {
+            let idx = self.classes.by_id(id).expect("ensured") as usize;
+            counts[idx].instances += n;
+            counts[idx].shallow += n * self.instance_sizes[idx];
+        }
+        for (&id, tally) in object_arrays {
+            let idx = self.classes.by_id(id).expect("ensured") as usize;
+            counts[idx].instances += tally.count;
+            counts[idx].shallow += tally.shallow(l, l.reference);
+        }
+        for t in BasicType::PRIMITIVES {
+            let tally = &prim_arrays[t.prim_index().expect("primitive")];
+            if tally.count > 0 {
+                let idx = self.classes.prim_array(t).expect("ensured") as usize;
+                counts[idx].instances += tally.count;
+                counts[idx].shallow += tally.shallow(l, t.size(8));
+            }
+        }
+        let cc = self.class_class as usize;
+        for &(_, id) in &self.class_dumps {
+            counts[cc].instances += 1;
+            if let Some(idx) = self.classes.by_id(id) {
+                counts[cc].shallow += self.mirror_sizes[idx as usize];
+            }
+        }
+        counts
+    }
+
+    /// Estimated size of a class's `java.lang.Class` mirror: the mirror's
+    /// own fields plus the class's static fields, which HotSpot stores in it.
+    fn class_object_size(&self, class: u32, injected: &[(u32, u32)]) -> u64 {
+        let l = &self.layout.layout;
+        let cc = self.classes.get(self.class_class);
+        let (ip, ir) = injected[self.class_class as usize];
+        let mut prim = (cc.prim_bytes + ip) as u64;
+        let mut refs = (cc.ref_offsets.len() as u32 + ir) as u64;
+        for s in &self.classes.get(class).statics {
+            if s.name.starts_with('<') {
+                continue; // <resolved_references>, <init_lock>: VM data, not statics
+            }
+            if s.ty == BasicType::Object {
+                refs += 1;
+            } else {
+                prim += s.ty.size(8) as u64;
+            }
+        }
+        l.instance_size(prim, refs)
+    }
+
+    /// Sum of shallow sizes over all classes.
+    pub fn shallow_total(&self) -> u64 {
+        self.counts.iter().map(|c| c.shallow).sum()
+    }
+
+    pub fn id_size(&self) -> u32 {
+        self.records.header.id_size
+    }
+}
+
+fn injected_for(classes: &ClassTable, idx: u32) -> (u32, u32) {
+    let mut cur = Some(idx);
+    let mut depth = 0;
+    while let Some(c) = cur {
+        let class = classes.get(c);
+        if let Some(&(_, p, r)) = INJECTED.iter().find(|(n, _, _)| *n == class.name) {
+            return (p, r);
+        }
+        depth += 1;
+        if depth > 1000 {
+            break;
+        }
+        cur = class.super_class;
+    }
+    (0, 0)
+}
+
+fn injected_fields(classes: &ClassTable) -> Vec<(u32, u32)> {
+    (0..classes.len() as u32)
+        .map(|i| injected_for(classes, i))
+        .collect()
+}
+
+/// (gap, size key) for neighbouring sampled objects whose addresses increase.
+fn gap_pairs(
+    scans: &[SegmentScan],
+    classes: &ClassTable,
+    injected: &[(u32, u32)],
+    id_size: u32,
+) -> Vec<(u64, SizeKey)> {
+    let mut pairs = Vec::new();
+    for scan in scans {
+        for w in scan.samples.windows(2) {
+            let ((id, key), (next, _)) = (w[0], w[1]);
+            if next <= id || next - id > 1 << 20 {
+                continue;
+            }
+            let key = match key {
+                SampleKey::Instance(cid) => {
+                    let Some(idx) = classes.by_id(cid) else {
+                        continue;
+                    };
+                    let c = classes.get(idx);
+                    if c.kind != ClassKind::Instance || c.dump_offset.is_none() {
+                        continue;
+                    }
+                    let (ip, ir) = injected[idx as usize];
+                    SizeKey::Instance {
+                        prim_bytes: c.prim_bytes + ip,
+                        refs: c.ref_offsets.len() as u32 + ir,
+                    }
+                }
+                SampleKey::ObjectArray(count) => SizeKey::Array { elem: None, count },
+                SampleKey::PrimitiveArray(t, count) => SizeKey::Array {
+                    elem: Some(t.size(id_size)),
+                    count,
+                },
+                SampleKey::ClassDump => continue,
+            };
+            pairs.push((next - id, key));
+        }
+    }
+    pairs
+}

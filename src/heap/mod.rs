@@ -1,0 +1,463 @@
+//! The heap model built from a dump: objects numbered densely in id order,
+//! classes, shallow sizes, references in both directions, GC roots and
+//! threads. Loading runs in three passes over the mapped file (see
+//! [`census`], [`objects`], [`refs`]); the model is immutable afterwards.
+
+pub mod census;
+pub mod classes;
+pub mod layout;
+pub mod objects;
+pub mod refs;
+pub mod strings;
+mod threads;
+
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+pub use census::{ArrayTally, Census, ClassCount, RawRoot};
+pub use classes::{Class, ClassKind, ClassTable, Field, Static};
+pub use layout::{Layout, LayoutChoice, LayoutSource};
+pub use threads::{Frame, Thread};
+
+use crate::hprof::{BasicType, Dump, Error, RecordIndex, RootKind, Value, read_id, read_u32};
+use crate::progress::{Phase, Progress};
+use objects::{IdIndex, Objects};
+use refs::Csr;
+
+/// How to load a dump.
+#[derive(Clone, Debug, Default)]
+pub struct LoadOptions {
+    /// Use this object layout instead of inferring it.
+    pub layout: Option<Layout>,
+}
+
+/// Opens a dump and takes its census: enough for the summary figures and
+/// the class histogram, without numbering objects.
+pub fn open_census(
+    path: &Path,
+    options: &LoadOptions,
+    progress: &Progress,
+) -> Result<(Dump, Census), Error> {
+    let dump = Dump::open(path, progress)?;
+    let census = take_census(&dump, options, progress).map_err(|e| e.in_file(path))?;
+    Ok((dump, census))
+}
+
+fn take_census(dump: &Dump, options: &LoadOptions, progress: &Progress) -> Result<Census, Error> {
+    let data = dump.bytes();
+    let mut records = RecordIndex::scan(data, progress)?;
+    for w in dump.warnings().iter().rev() {
+        records.warnings.insert(0, w.clone());
+    }
+    Census::take(data, records, options.layout, progress)
+}
+
+/// A GC root, resolved to an object when the id has a record.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Root {
+    pub kind: RootKind,
+    pub id: u64,
+    pub object: Option<u32>,
+    pub thread_serial: Option<u32>,
+    /// 0-based frame in the thread's stack, for frame and JNI local roots.
+    pub frame_index: Option<u32>,
+}
+
+/// One field of an object with its value.
+#[derive(Clone, Copy, Debug)]
+pub struct FieldValue<'h> {
+    /// Class index of the class that declares the field.
+    pub declared_by: u32,
+    pub name: &'h str,
+    pub ty: BasicType,
+    pub value: Value,
+}
+
+/// The elements of an array, still in dump bytes.
+#[derive(Clone, Copy, Debug)]
+pub struct Array<'h> {
+    /// `Object` for object arrays.
+    pub elem: BasicType,
+    pub len: u32,
+    /// `None` for Android arrays dumped without data.
+    data: Option<&'h [u8]>,
+    id_size: u32,
+}
+
+impl Array<'_> {
+    /// Element `k`, if the array has data and `k` is in range.
+    pub fn get(&self, k: u32) -> Option<Value> {
+        let size = self.elem.size(self.id_size) as usize;
+        let data = self.data?;
+        let at = k as usize * size;
+        Value::decode(self.elem, data.get(at..at + size)?, self.id_size)
+    }
+
+    /// The raw big-endian element bytes.
+    pub fn bytes(&self) -> Option<&[u8]> {
+        self.data
+    }
+}
+
+/// The loaded heap. Immutable; share it with `Arc`.
+pub struct Heap {
+    dump: Dump,
+    census: Census,
+    objects: Objects,
+    index: IdIndex,
+    out: Csr,
+    inc: Csr,
+    dangling: Vec<(u32, u64)>,
+    roots: Vec<Root>,
+    threads: Vec<Thread>,
+    warnings: Vec<String>,
+    /// How long each loading phase took.
+    pub timings: Vec<(&'static str, Duration)>,
+}
+
+impl Heap {
+    /// Opens and loads a dump.
+    pub fn open(path: &Path, options: &LoadOptions, progress: &Progress) -> Result<Heap, Error> {
+        let t = Instant::now();
+        let dump = Dump::open(path, progress)?;
+        let opened = t.elapsed();
+        let mut heap = Heap::load(dump, options, progress).map_err(|e| e.in_file(path))?;
+        heap.timings.insert(0, ("open", opened));
+        Ok(heap)
+    }
+
+    /// Loads an opened dump.
+    pub fn load(dump: Dump, options: &LoadOptions, progress: &Progress) -> Result<Heap, Error> {
+        let mut timings = Vec::new();
+        let mut t = Instant::now();
+        let mut lap = |name, timings: &mut Vec<_>| {
+            timings.push((name, t.elapsed()));
+            t = Instant::now();
+        };
+        let census = take_census(&dump, options, progress)?;
+        lap("census", &mut timings);
+        let data = dump.bytes();
+        let mut warnings = census.warnings.clone();
+        let objects = Objects::number(data, &census, progress, &mut warnings)?;
+        let index = IdIndex::build(&objects.ids);
+        lap("objects", &mut timings);
+        let (out, dangling) = refs::outgoing(data, &census, &objects, &index, progress)?;
+        lap("outgoing", &mut timings);
+        progress.check()?;
+        let inc = refs::incoming(&out, objects.len());
+        lap("incoming", &mut timings);
+        let roots = census
+            .roots
+            .iter()
+            .map(|r| Root {
+                kind: r.kind,
+                id: r.id,
+                object: index.find(&objects.ids, r.id),
+                thread_serial: r.thread_serial,
+                frame_index: if r.kind == RootKind::ThreadObject {
+                    None
+                } else {
+                    r.extra
+                },
+            })
+            .collect();
+        let mut heap = Heap {
+            dump,
+            census,
+            objects,
+            index,
+            out,
+            inc,
+            dangling,
+            roots,
+            threads: Vec::new(),
+            warnings,
+            timings,
+        };
+        heap.threads = threads::build(&heap);
+        lap("threads", &mut heap.timings);
+        progress.start(Phase::Done, 0);
+        Ok(heap)
+    }
+
+    pub fn census(&self) -> &Census {
+        &self.census
+    }
+
+    pub fn dump(&self) -> &Dump {
+        &self.dump
+    }
+
+    pub fn classes(&self) -> &ClassTable {
+        &self.census.classes
+    }
+
+    pub fn class(&self, c: u32) -> &Class {
+        self.census.classes.get(c)
+    }
+
+    pub fn id_size(&self) -> u32 {
+        self.census.id_size()
+    }
+
+    /// Number of objects (class objects included).
+    pub fn object_count(&self) -> u32 {
+        self.objects.len() as u32
+    }
+
+    pub fn id(&self, o: u32) -> u64 {
+        self.objects.ids[o as usize]
+    }
+
+    /// The class index of object `o`.
+    pub fn class_of(&self, o: u32) -> u32 {
+        self.objects.classes[o as usize]
+    }
+
+    /// File offset of object `o`'s record.
+    pub fn record_offset(&self, o: u32) -> u64 {
+        self.objects.offsets[o as usize]
+    }
+
+    /// The object with this id.
+    pub fn find(&self, id: u64) -> Option<u32> {
+        self.index.find(&self.objects.ids, id)
+    }
+
+    /// If `o` is a class object: its class index.
+    pub fn as_class(&self, o: u32) -> Option<u32> {
+        if self.tag(o) == 0x20 {
+            self.census.classes.by_id(self.id(o))
+        } else {
+            None
+        }
+    }
+
+    /// The object of class `c`'s class object, if the dump has one.
+    pub fn class_object(&self, c: u32) -> Option<u32> {
+        match self.class(c).id {
+            0 => None,
+            id => self.find(id),
+        }
+    }
+
+    fn tag(&self, o: u32) -> u8 {
+        self.dump.bytes()[self.record_offset(o) as usize]
+    }
+
+    /// Shallow size of object `o` under the layout in use.
+    pub fn shallow_size(&self, o: u32) -> u64 {
+        let l = &self.census.layout.layout;
+        let c = self.class_of(o);
+        match self.tag(o) {
+            0x21 => self.census.instance_sizes[c as usize],
+            0x20 => self
+                .as_class(o)
+                .map(|k| self.census.mirror_sizes[k as usize])
+                .unwrap_or(0),
+            _ => match self.array(o) {
+                Some(a) => l.array_size(
+                    if a.elem == BasicType::Object {
+                        l.reference
+                    } else {
+                        a.elem.size(8)
+                    },
+                    a.len as u64,
+                ),
+                None => 0,
+            },
+        }
+    }
+
+    /// Objects `o` refers to (fields, elements, class references; not its
+    /// class, see [`Heap::class_object`]).
+    pub fn outgoing(&self, o: u32) -> &[u32] {
+        self.out.get(o)
+    }
+
+    /// Objects that refer to `o`.
+    pub fn incoming(&self, o: u32) -> &[u32] {
+        self.inc.get(o)
+    }
+
+    /// References between objects that both have records.
+    pub fn reference_count(&self) -> u64 {
+        self.out.edges()
+    }
+
+    /// References to ids with no record: (source object, id).
+    pub fn dangling(&self) -> &[(u32, u64)] {
+        &self.dangling
+    }
+
+    pub fn roots(&self) -> &[Root] {
+        &self.roots
+    }
+
+    pub fn threads(&self) -> &[Thread] {
+        &self.threads
+    }
+
+    pub fn warnings(&self) -> &[String] {
+        &self.warnings
+    }
+
+    /// Bytes of memory the model holds beyond the mapped file.
+    pub fn memory_bytes(&self) -> u64 {
+        let o = &self.objects;
+        (o.ids.capacity() * 8 + o.offsets.capacity() * 8 + o.classes.capacity() * 4) as u64
+            + self.index.memory_bytes()
+            + self.out.memory_bytes()
+            + self.inc.memory_bytes()
+            + self.dangling.capacity() as u64 * 16
+    }
+
+    /// The fields of instance `o`, most derived class first, each class's
+    /// fields in dump order.
+    pub fn fields(&self, o: u32) -> Vec<FieldValue<'_>> {
+        let mut out = Vec::new();
+        let Some(values) = self.instance_values(o) else {
+            return out;
+        };
+        let id_size = self.id_size();
+        let mut at = 0usize;
+        let mut cur = Some(self.class_of(o));
+        let mut depth = 0;
+        while let Some(c) = cur {
+            let class = self.class(c);
+            for f in &class.fields {
+                let size = f.ty.size(id_size) as usize;
+                let Some(value) = values
+                    .get(at..at + size)
+                    .and_then(|b| Value::decode(f.ty, b, id_size))
+                else {
+                    return out;
+                };
+                out.push(FieldValue {
+                    declared_by: c,
+                    name: &f.name,
+                    ty: f.ty,
+                    value,
+                });
+                at += size;
+            }
+            depth += 1;
+            if depth > 1000 {
+                break;
+            }
+            cur = class.super_class;
+        }
+        out
+    }
+
+    /// The value of the most derived field called `name`.
+    pub fn field(&self, o: u32, name: &str) -> Option<Value> {
+        self.fields(o)
+            .into_iter()
+            .find(|f| f.name == name)
+            .map(|f| f.value)
+    }
+
+    /// The value of field `name` declared by the class called `class`
+    /// (for names declared twice, like `Finalizer.next` and `Reference.next`).
+    pub fn field_of(&self, o: u32, class: &str, name: &str) -> Option<Value> {
+        self.fields(o)
+            .into_iter()
+            .find(|f| f.name == name && self.class(f.declared_by).name == class)
+            .map(|f| f.value)
+    }
+
+    /// The object a reference field points to, if non-null and present.
+    pub fn field_object(&self, o: u32, name: &str) -> Option<u32> {
+        match self.field(o, name)? {
+            Value::Object(0) => None,
+            Value::Object(id) => self.find(id),
+            _ => None,
+        }
+    }
+
+    fn instance_values(&self, o: u32) -> Option<&[u8]> {
+        let data = self.dump.bytes();
+        let p = self.record_offset(o) as usize;
+        if data[p] != 0x21 {
+            return None;
+        }
+        let isz = self.id_size() as usize;
+        let len_at = p + 1 + 2 * isz + 4;
+        let n = read_u32(data, len_at)? as usize;
+        data.get(len_at + 4..len_at + 4 + n)
+    }
+
+    /// The elements of array `o`.
+    pub fn array(&self, o: u32) -> Option<Array<'_>> {
+        let data = self.dump.bytes();
+        let p = self.record_offset(o) as usize;
+        let id_size = self.id_size();
+        let isz = id_size as usize;
+        let count_at = p + 1 + isz + 4;
+        let len = read_u32(data, count_at)?;
+        match data[p] {
+            0x22 => {
+                read_id(data, count_at + 4, id_size)?;
+                let start = count_at + 4 + isz;
+                Some(Array {
+                    elem: BasicType::Object,
+                    len,
+                    data: data.get(start..start + len as usize * isz),
+                    id_size,
+                })
+            }
+            tag @ (0x23 | 0xC3) => {
+                let elem = BasicType::from_u8(*data.get(count_at + 4)?)?;
+                let start = count_at + 5;
+                Some(Array {
+                    elem,
+                    len,
+                    data: if tag == 0x23 {
+                        data.get(start..start + len as usize * elem.size(id_size) as usize)
+                    } else {
+                        None
+                    },
+                    id_size,
+                })
+            }
+            _ => None,
+        }
+    }
+
+    /// The text of a `java.lang.String` (JDK 9+ byte[] with coder, JDK 8
+    /// char[] with offset and count).
+    pub fn string(&self, o: u32) -> Option<String> {
+        if self.class(self.class_of(o)).name != "java.lang.String" {
+            return None;
+        }
+        let fields = self.fields(o);
+        let get = |n: &str| fields.iter().find(|f| f.name == n).map(|f| f.value);
+        let value = match get("value")? {
+            Value::Object(0) => return Some(String::new()),
+            Value::Object(id) => self.find(id)?,
+            _ => return None,
+        };
+        let array = self.array(value)?;
+        let bytes = array.bytes()?;
+        match array.elem {
+            BasicType::Char => {
+                let offset = get("offset").and_then(Value::as_i64).unwrap_or(0).max(0) as usize;
+                let count = get("count")
+                    .and_then(Value::as_i64)
+                    .map(|c| c.max(0) as usize)
+                    .unwrap_or(array.len as usize);
+                let start = (offset * 2).min(bytes.len());
+                let end = (start + count * 2).min(bytes.len());
+                Some(strings::decode_utf16(&bytes[start..end], true))
+            }
+            BasicType::Byte => match get("coder").and_then(Value::as_i64) {
+                // UTF-16 in the dumping machine's byte order; x86 and ARM are
+                // little-endian.
+                Some(1) => Some(strings::decode_utf16(bytes, false)),
+                _ => Some(strings::decode_latin1(bytes)),
+            },
+            _ => None,
+        }
+    }
+}

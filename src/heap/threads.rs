@@ -1,0 +1,145 @@
+//! Threads with their stack traces and the objects their frames hold.
+
+use rustc_hash::FxHashMap;
+
+use super::Heap;
+use super::strings::decode_modified_utf8;
+use crate::hprof::RootKind;
+
+/// A stack frame, with the objects its locals and operand stack hold.
+#[derive(Clone, Debug)]
+pub struct Frame {
+    pub class_name: String,
+    pub method: String,
+    pub signature: String,
+    pub source_file: String,
+    /// >0 line number, -1 unknown, -2 compiled, -3 native.
+    pub line: i32,
+    /// Objects rooted by this frame (JAVA FRAME and JNI LOCAL roots).
+    pub locals: Vec<u32>,
+}
+
+impl Frame {
+    /// `java.lang.Thread.sleep(Thread.java:337)` style.
+    pub fn display(&self) -> String {
+        let place = match self.line {
+            n if n > 0 => format!("{}:{n}", self.source_file),
+            -2 => "compiled method".to_string(),
+            -3 => "Native Method".to_string(),
+            _ if !self.source_file.is_empty() => self.source_file.clone(),
+            _ => "Unknown Source".to_string(),
+        };
+        format!("{}.{}({place})", self.class_name, self.method)
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct Thread {
+    pub serial: u32,
+    pub object_id: u64,
+    /// The `java.lang.Thread` object.
+    pub object: Option<u32>,
+    /// From the thread object's `name` field.
+    pub name: Option<String>,
+    /// Innermost first.
+    pub frames: Vec<Frame>,
+}
+
+pub(super) fn build(heap: &Heap) -> Vec<Thread> {
+    let census = heap.census();
+    let records = &census.records;
+    let data = heap.dump().bytes();
+    let text = |id: u64| {
+        records
+            .string_bytes(data, id)
+            .map(decode_modified_utf8)
+            .unwrap_or_default()
+    };
+    let frames: FxHashMap<u64, _> = records.frames.iter().map(|f| (f.id, f)).collect();
+    let traces: FxHashMap<u32, _> = records.traces.iter().map(|t| (t.serial, t)).collect();
+    // Thread objects: from ROOT THREAD OBJECT, else old START THREAD records.
+    let mut found: Vec<(u32, u64, Option<u32>)> = census
+        .roots
+        .iter()
+        .filter(|r| r.kind == RootKind::ThreadObject)
+        .filter_map(|r| Some((r.thread_serial?, r.id, r.extra)))
+        .collect();
+    if found.is_empty() {
+        found = records
+            .thread_starts
+            .iter()
+            .map(|t| (t.thread_serial, t.thread_id, Some(t.trace_serial)))
+            .collect();
+    }
+    let mut threads: Vec<Thread> = found
+        .into_iter()
+        .map(|(serial, object_id, trace_serial)| {
+            let object = heap.find(object_id);
+            let name = object.and_then(|o| {
+                let n = heap.field_object(o, "name")?;
+                heap.string(n).or_else(|| {
+                    // JDK 8 and older: a char[] name.
+                    let a = heap.array(n)?;
+                    Some(super::strings::decode_utf16(a.bytes()?, true))
+                })
+            });
+            let trace = trace_serial.and_then(|s| traces.get(&s));
+            let frames = trace
+                .map(|t| {
+                    t.frame_ids
+                        .iter()
+                        .map(|fid| match frames.get(fid) {
+                            Some(f) => Frame {
+                                class_name: census
+                                    .classes
+                                    .id_of_serial(f.class_serial)
+                                    .and_then(|id| census.classes.by_id(id))
+                                    .map(|c| census.classes.get(c).name.clone())
+                                    .unwrap_or_else(|| {
+                                        format!("<class serial {}>", f.class_serial)
+                                    }),
+                                method: text(f.method_name_id),
+                                signature: text(f.signature_id),
+                                source_file: text(f.source_file_id),
+                                line: f.line,
+                                locals: Vec::new(),
+                            },
+                            None => Frame {
+                                class_name: String::new(),
+                                method: format!("<missing frame {fid:#x}>"),
+                                signature: String::new(),
+                                source_file: String::new(),
+                                line: -1,
+                                locals: Vec::new(),
+                            },
+                        })
+                        .collect()
+                })
+                .unwrap_or_default();
+            Thread {
+                serial,
+                object_id,
+                object,
+                name,
+                frames,
+            }
+        })
+        .collect();
+    threads.sort_by_key(|t| t.serial);
+    for root in heap.roots() {
+        if !matches!(root.kind, RootKind::JavaFrame | RootKind::JniLocal) {
+            continue;
+        }
+        let (Some(serial), Some(frame), Some(object)) =
+            (root.thread_serial, root.frame_index, root.object)
+        else {
+            continue;
+        };
+        if let Ok(t) = threads.binary_search_by_key(&serial, |t| t.serial) {
+            if let Some(f) = threads[t].frames.get_mut(frame as usize) {
+                f.locals.push(object);
+            }
+        }
+    }
+    threads
+}

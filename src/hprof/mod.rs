@@ -1,0 +1,22 @@
+//! The HPROF file format: header, top-level records and heap sub-records.
+//!
+//! This module knows bytes, not heaps: it opens a dump (plain or gzip),
+//! maps it read-only, lists its records and decodes heap sub-records without
+//! copying. See `shared/docs/HPROF.md` for the format.
+
+mod cursor;
+mod error;
+mod file;
+mod records;
+mod subrecords;
+mod types;
+
+pub use cursor::{Cursor, Short, read_id, read_u32};
+pub use error::Error;
+pub use file::{Compression, Dump};
+pub use records::{
+    Header, LoadClass, RecordIndex, Segment, StackFrame, StackTrace, ThreadStart, Version,
+    parse_header, push_warning, tag_name,
+};
+pub use subrecords::{ClassDump, RootKind, SubRecord, SubRecords, sub_tag_name};
+pub use types::{BasicType, Value};

@@ -1,0 +1,15 @@
+//! heapscope: a fast explorer for Java heap dumps (HPROF).
+//!
+//! Data flows one way:
+//! - [`hprof`] reads the file format (header, records, heap sub-records);
+//! - [`heap`] builds the heap model from a dump (objects, classes, sizes,
+//!   references, roots, threads);
+//! - [`analysis`] computes answers from the model (histogram, ...);
+//! - [`report`] turns analyses into text and JSON for the command line.
+
+pub mod analysis;
+pub mod heap;
+pub mod hprof;
+pub mod progress;
+pub mod report;
+pub mod units;

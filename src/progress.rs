@@ -1,0 +1,106 @@
+//! Progress reporting and cancellation shared by every long-running job.
+//!
+//! A job updates a [`Progress`] through atomics; any thread (a terminal
+//! spinner, the window) may read it at any time.
+
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+
+/// The phases a dump goes through while it loads.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Phase {
+    Idle,
+    Decompressing,
+    Reading,
+    Indexing,
+    References,
+    Done,
+}
+
+impl Phase {
+    pub fn label(self) -> &'static str {
+        match self {
+            Phase::Idle => "waiting",
+            Phase::Decompressing => "decompressing",
+            Phase::Reading => "reading",
+            Phase::Indexing => "indexing",
+            Phase::References => "references",
+            Phase::Done => "done",
+        }
+    }
+}
+
+/// Shared progress of one job: a phase, units done out of a total (bytes or
+/// objects, as the phase says), and a cancel flag the job checks.
+#[derive(Debug)]
+pub struct Progress {
+    phase: Mutex<Phase>,
+    done: AtomicU64,
+    total: AtomicU64,
+    cancelled: AtomicBool,
+}
+
+impl Default for Progress {
+    fn default() -> Self {
+        Progress {
+            phase: Mutex::new(Phase::Idle),
+            done: AtomicU64::new(0),
+            total: AtomicU64::new(0),
+            cancelled: AtomicBool::new(false),
+        }
+    }
+}
+
+/// The error a job returns when it saw the cancel flag.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Cancelled;
+
+impl Progress {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Starts a phase of `total` units.
+    pub fn start(&self, phase: Phase, total: u64) {
+        *self.phase.lock().unwrap_or_else(|e| e.into_inner()) = phase;
+        self.total.store(total, Ordering::Relaxed);
+        self.done.store(0, Ordering::Relaxed);
+    }
+
+    pub fn add(&self, units: u64) {
+        self.done.fetch_add(units, Ordering::Relaxed);
+    }
+
+    pub fn set(&self, units: u64) {
+        self.done.store(units, Ordering::Relaxed);
+    }
+
+    pub fn phase(&self) -> Phase {
+        *self.phase.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// (done, total) of the current phase.
+    pub fn counts(&self) -> (u64, u64) {
+        (
+            self.done.load(Ordering::Relaxed),
+            self.total.load(Ordering::Relaxed),
+        )
+    }
+
+    pub fn cancel(&self) {
+        self.cancelled.store(true, Ordering::Relaxed);
+    }
+
+    pub fn is_cancelled(&self) -> bool {
+        self.cancelled.load(Ordering::Relaxed)
+    }
+
+    /// `Err(Cancelled)` once [`Progress::cancel`] was called.
+    pub fn check(&self) -> Result<(), Cancelled> {
+        if self.is_cancelled() {
+            Err(Cancelled)
+        } else {
+            Ok(())
+        }
+    }
+}
