@@ -6,7 +6,7 @@ use rayon::prelude::*;
 use rustc_hash::FxHashMap;
 
 use super::classes::{ClassKind, ClassTable};
-use super::layout::{self, Layout, LayoutChoice, LayoutSource, SizeKey};
+use super::layout::{self, Layout, LayoutChoice, LayoutSource, Shape, SizeKey};
 use crate::hprof::{BasicType, Error, RecordIndex, RootKind, SubRecord, SubRecords, push_warning};
 use crate::progress::{Phase, Progress};
 
@@ -242,15 +242,90 @@ pub struct Census {
 /// Bytes HotSpot adds to instances of some classes in fields the dump does
 /// not list (`javaClasses.hpp` injected fields): (class, primitive bytes,
 /// references). Subclasses inherit them.
-const INJECTED: [(&str, u32, u32); 5] = [
+const INJECTED: [(&str, u32, u32); 6] = [
     // klass, array_klass (metadata pointers), oop_size,
     // static_oop_field_count; protection_domain, signers, source_file.
     ("java.lang.Class", 24, 3),
     ("java.lang.ClassLoader", 8, 0),
     ("java.lang.Module", 8, 0),
     ("java.lang.invoke.MemberName", 8, 0),
-    ("java.lang.invoke.ResolvedMethodName", 8, 0),
+    // vmdependencies and last_cleanup (up to JDK 21; later in CallSite).
+    (
+        "java.lang.invoke.MethodHandleNatives$CallSiteContext",
+        16,
+        0,
+    ),
+    // vmtarget (a Method*); before JDK 22 also vmholder (a Class).
+    ("java.lang.invoke.ResolvedMethodName", 8, 1),
 ];
+
+/// The shape of every class's instances, with what HotSpot adds to them.
+fn shapes(classes: &ClassTable) -> Vec<Shape> {
+    // Up to JDK 18 java.lang.Thread has a @Contended group (128 bytes of
+    // padding on each side) and is laid out on its own, subclasses' fields
+    // after it; from JDK 19 (which has Thread$FieldHolder) the VM injects
+    // jvmti_thread_state (8), a transition count (4), a flag (1) and
+    // jfr_epoch (2) instead.
+    let modern_thread = classes.find("java.lang.Thread$FieldHolder").is_some();
+    // From JDK 22 CallSite itself carries vmdependencies and last_cleanup.
+    let call_site_context = classes
+        .find("java.lang.invoke.MethodHandleNatives$CallSiteContext")
+        .is_some();
+    (0..classes.len() as u32)
+        .map(|idx| {
+            let mut shape = Shape::default();
+            let mut cur = Some(idx);
+            let mut depth = 0;
+            while let Some(c) = cur {
+                let class = classes.get(c);
+                if class.name == "java.lang.Thread" && !modern_thread && shape.padded.is_none() {
+                    // Everything from here up goes into the padded part.
+                    shape.padded = Some((0, 0));
+                }
+                let (ip, mut ir) = INJECTED
+                    .iter()
+                    .find(|(n, _, _)| *n == class.name)
+                    .map(|&(_, p, r)| (p, r))
+                    .unwrap_or(match class.name.as_str() {
+                        "java.lang.Thread" if modern_thread => (15, 0),
+                        "java.lang.Thread" => (256, 0),
+                        "java.lang.invoke.CallSite" if !call_site_context => (16, 0),
+                        _ => (0, 0),
+                    });
+                if class.fields.iter().any(|f| f.name == "vmholder") {
+                    ir = 0; // a declared field since JDK 22, no longer injected
+                }
+                let own_refs = class
+                    .fields
+                    .iter()
+                    .filter(|f| f.ty == BasicType::Object)
+                    .count() as u32;
+                let own_prim: u32 = class
+                    .fields
+                    .iter()
+                    .filter(|f| f.ty != BasicType::Object)
+                    .map(|f| f.ty.size(8))
+                    .sum();
+                match &mut shape.padded {
+                    Some((p, r)) => {
+                        *p += own_prim + ip;
+                        *r += own_refs + ir;
+                    }
+                    None => {
+                        shape.prim += own_prim + ip;
+                        shape.refs += own_refs + ir;
+                    }
+                }
+                depth += 1;
+                if depth > 1000 {
+                    break;
+                }
+                cur = class.super_class;
+            }
+            shape
+        })
+        .collect()
+}
 
 impl Census {
     /// Runs the first pass over `data`.
@@ -343,14 +418,14 @@ impl Census {
             }
         }
 
-        let injected = injected_fields(&classes);
+        let shapes = shapes(&classes);
         let layout = match layout_override {
             Some(l) => LayoutChoice {
                 layout: l,
                 source: LayoutSource::Override,
             },
             None => {
-                let pairs = gap_pairs(&scans, &classes, &injected, id_size);
+                let pairs = gap_pairs(&scans, &classes, &shapes, id_size);
                 layout::infer(id_size, &pairs)
             }
         };
@@ -372,18 +447,12 @@ impl Census {
             mirror_sizes: Vec::new(),
             warnings,
         };
-        census.instance_sizes = (0..census.classes.len())
-            .map(|i| {
-                let c = census.classes.get(i as u32);
-                let (ip, ir) = injected[i];
-                census.layout.layout.instance_size(
-                    (c.prim_bytes + ip) as u64,
-                    (c.ref_offsets.len() as u32 + ir) as u64,
-                )
-            })
+        census.instance_sizes = shapes
+            .iter()
+            .map(|&s| census.layout.layout.shape_size(s))
             .collect();
         census.mirror_sizes = (0..census.classes.len() as u32)
-            .map(|i| census.class_object_size(i, &injected))
+            .map(|i| census.class_object_size(i, &shapes))
             .collect();
         census.counts = census.count_classes(&instances, &object_arrays, &prim_arrays);
         Ok(census)
@@ -427,12 +496,11 @@ impl Census {
 
     /// Estimated size of a class's `java.lang.Class` mirror: the mirror's
     /// own fields plus the class's static fields, which HotSpot stores in it.
-    fn class_object_size(&self, class: u32, injected: &[(u32, u32)]) -> u64 {
+    fn class_object_size(&self, class: u32, shapes: &[Shape]) -> u64 {
         let l = &self.layout.layout;
-        let cc = self.classes.get(self.class_class);
-        let (ip, ir) = injected[self.class_class as usize];
-        let mut prim = (cc.prim_bytes + ip) as u64;
-        let mut refs = (cc.ref_offsets.len() as u32 + ir) as u64;
+        let cc = shapes[self.class_class as usize];
+        let mut prim = cc.prim as u64;
+        let mut refs = cc.refs as u64;
         for s in &self.classes.get(class).statics {
             if s.name.starts_with('<') {
                 continue; // <resolved_references>, <init_lock>: VM data, not statics
@@ -456,34 +524,11 @@ impl Census {
     }
 }
 
-fn injected_for(classes: &ClassTable, idx: u32) -> (u32, u32) {
-    let mut cur = Some(idx);
-    let mut depth = 0;
-    while let Some(c) = cur {
-        let class = classes.get(c);
-        if let Some(&(_, p, r)) = INJECTED.iter().find(|(n, _, _)| *n == class.name) {
-            return (p, r);
-        }
-        depth += 1;
-        if depth > 1000 {
-            break;
-        }
-        cur = class.super_class;
-    }
-    (0, 0)
-}
-
-fn injected_fields(classes: &ClassTable) -> Vec<(u32, u32)> {
-    (0..classes.len() as u32)
-        .map(|i| injected_for(classes, i))
-        .collect()
-}
-
 /// (gap, size key) for neighbouring sampled objects whose addresses increase.
 fn gap_pairs(
     scans: &[SegmentScan],
     classes: &ClassTable,
-    injected: &[(u32, u32)],
+    shapes: &[Shape],
     id_size: u32,
 ) -> Vec<(u64, SizeKey)> {
     let mut pairs = Vec::new();
@@ -502,11 +547,7 @@ fn gap_pairs(
                     if c.kind != ClassKind::Instance || c.dump_offset.is_none() {
                         continue;
                     }
-                    let (ip, ir) = injected[idx as usize];
-                    SizeKey::Instance {
-                        prim_bytes: c.prim_bytes + ip,
-                        refs: c.ref_offsets.len() as u32 + ir,
-                    }
+                    SizeKey::Instance(shapes[idx as usize])
                 }
                 SampleKey::ObjectArray(count) => SizeKey::Array { elem: None, count },
                 SampleKey::PrimitiveArray(t, count) => SizeKey::Array {

@@ -246,18 +246,45 @@ impl LayoutChoice {
     }
 }
 
+/// What an instance's size depends on: its fields' primitive bytes and
+/// reference count, the fields the VM injects included.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Shape {
+    pub prim: u32,
+    pub refs: u32,
+    /// Fields of an ancestor that HotSpot lays out and aligns on its own
+    /// before the subclasses' fields (java.lang.Thread, whose @Contended
+    /// padding or injected fields subclasses cannot share): (prim, refs).
+    pub padded: Option<(u32, u32)>,
+}
+
+impl Layout {
+    /// Size of an instance of this shape.
+    pub fn shape_size(&self, s: Shape) -> u64 {
+        match s.padded {
+            None => self.instance_size(s.prim as u64, s.refs as u64),
+            Some((p, r)) => {
+                let base = self.instance_size(p as u64, r as u64);
+                self.align_up(base + s.prim as u64 + s.refs as u64 * self.reference as u64)
+            }
+        }
+    }
+}
+
 /// What the size of a sampled object depends on.
 #[derive(Clone, Copy, Debug)]
 pub enum SizeKey {
-    /// An instance with this much primitive data and this many references.
-    Instance { prim_bytes: u32, refs: u32 },
+    Instance(Shape),
     /// An array; `elem` is `None` for object arrays (reference-sized).
-    Array { elem: Option<u32>, count: u32 },
+    Array {
+        elem: Option<u32>,
+        count: u32,
+    },
 }
 
 fn predicted(l: &Layout, key: SizeKey) -> u64 {
     match key {
-        SizeKey::Instance { prim_bytes, refs } => l.instance_size(prim_bytes as u64, refs as u64),
+        SizeKey::Instance(shape) => l.shape_size(shape),
         SizeKey::Array { elem, count } => l.array_size(elem.unwrap_or(l.reference), count as u64),
     }
 }
@@ -322,6 +349,13 @@ mod tests {
         let p = LAYOUTS_64[3].layout;
         assert_eq!(p.array_size(4, 1), 24);
         assert_eq!(p.array_size(8, 1), 32);
+        // A Thread-like class laid out on its own, then a subclass byte.
+        let shape = Shape {
+            prim: 1,
+            refs: 0,
+            padded: Some((4, 1)),
+        };
+        assert_eq!(c.shape_size(shape), 32); // align(12+4+4=20 -> 24, +1) = 32
     }
 
     #[test]
@@ -340,10 +374,11 @@ mod tests {
     fn infers_the_layout_that_predicts_gaps() {
         let truth = LAYOUTS_64[1].layout;
         let keys = [
-            SizeKey::Instance {
-                prim_bytes: 4,
+            SizeKey::Instance(Shape {
+                prim: 4,
                 refs: 1,
-            },
+                padded: None,
+            }),
             SizeKey::Array {
                 elem: None,
                 count: 3,
@@ -352,10 +387,11 @@ mod tests {
                 elem: Some(1),
                 count: 5,
             },
-            SizeKey::Instance {
-                prim_bytes: 0,
+            SizeKey::Instance(Shape {
+                prim: 0,
                 refs: 3,
-            },
+                padded: None,
+            }),
         ];
         let pairs: Vec<_> = keys.iter().map(|&k| (predicted(&truth, k), k)).collect();
         let choice = infer(8, &pairs);

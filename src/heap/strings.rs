@@ -98,7 +98,7 @@ pub fn decode_latin1(bytes: &[u8]) -> String {
 pub fn java_class_name(internal: &str) -> String {
     let dims = internal.bytes().take_while(|&b| b == b'[').count();
     if dims == 0 {
-        return internal.replace('/', ".");
+        return hidden_class_suffix(&internal.replace('/', "."));
     }
     let rest = &internal[dims..];
     let element = match rest {
@@ -116,11 +116,25 @@ pub fn java_class_name(internal: &str) -> String {
             .unwrap_or(rest)
             .replace('/', "."),
     };
+    let element = hidden_class_suffix(&element);
     let mut out = element;
     for _ in 0..dims {
         out.push_str("[]");
     }
     out
+}
+
+/// HotSpot names hidden classes `Foo$$Lambda$1+0x0000000800c01000` in the
+/// dump and `Foo$$Lambda$1/0x0000000800c01000` everywhere else.
+fn hidden_class_suffix(name: &str) -> String {
+    match name.rfind("+0x") {
+        Some(at)
+            if name[at + 3..].bytes().all(|b| b.is_ascii_hexdigit()) && name.len() > at + 3 =>
+        {
+            format!("{}/{}", &name[..at], &name[at + 1..])
+        }
+        _ => name.to_string(),
+    }
 }
 
 #[cfg(test)]
@@ -150,6 +164,15 @@ mod tests {
         );
         assert_eq!(java_class_name("Outer$Inner"), "Outer$Inner");
         assert_eq!(java_class_name("java.lang.String"), "java.lang.String");
+        assert_eq!(
+            java_class_name("Foo$$Lambda$1+0x00007f4ff8001c68"),
+            "Foo$$Lambda$1/0x00007f4ff8001c68"
+        );
+        assert_eq!(
+            java_class_name("[LFoo$$Lambda$1+0x0800;"),
+            "Foo$$Lambda$1/0x0800[]"
+        );
+        assert_eq!(java_class_name("a+b"), "a+b");
     }
 
     #[test]

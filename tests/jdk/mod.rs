@@ -1,0 +1,222 @@
+//! Running the test programs of `tests/java/` on a real JVM: finding JDKs,
+//! compiling, starting, `jcmd` dumps and class histograms.
+
+#![allow(dead_code)]
+
+use std::collections::BTreeMap;
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::OnceLock;
+use std::sync::mpsc;
+use std::time::Duration;
+
+use heapscope::heap::strings::java_class_name;
+
+/// A JDK: its home folder.
+#[derive(Clone, Debug)]
+pub struct Jdk {
+    pub name: String,
+    pub home: PathBuf,
+}
+
+impl Jdk {
+    pub fn tool(&self, name: &str) -> PathBuf {
+        self.home.join("bin").join(name)
+    }
+}
+
+/// The system JDK (`java` on PATH, normally OpenJDK 17). The tests must run
+/// on a real JVM, so its absence fails them.
+pub fn system_jdk() -> Jdk {
+    let java =
+        which("javac").expect("no javac on PATH: the JVM tests need a JDK (.ci/run installs one)");
+    let real = std::fs::canonicalize(&java).expect("resolve javac");
+    let home = real
+        .parent()
+        .and_then(Path::parent)
+        .expect("JDK home")
+        .to_path_buf();
+    Jdk {
+        name: "system".into(),
+        home,
+    }
+}
+
+/// The Temurin 25 JDK under /usr/lib/jvm, when installed.
+pub fn temurin_25() -> Option<Jdk> {
+    let dir = std::fs::read_dir("/usr/lib/jvm").ok()?;
+    let mut homes: Vec<PathBuf> = dir
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| {
+            p.file_name()
+                .and_then(|n| n.to_str())
+                .is_some_and(|n| n.starts_with("temurin-25"))
+                && p.join("bin/jcmd").exists()
+        })
+        .collect();
+    homes.sort();
+    homes.pop().map(|home| Jdk {
+        name: "temurin-25".into(),
+        home,
+    })
+}
+
+fn which(tool: &str) -> Option<PathBuf> {
+    std::env::var_os("PATH").and_then(|paths| {
+        std::env::split_paths(&paths)
+            .map(|p| p.join(tool))
+            .find(|p| p.is_file())
+    })
+}
+
+/// The test programs compiled once per test process (for Java 17, so that
+/// every JDK here runs them).
+pub fn classes() -> &'static Path {
+    static DIR: OnceLock<tempfile::TempDir> = OnceLock::new();
+    DIR.get_or_init(|| {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let sources: Vec<PathBuf> =
+            std::fs::read_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/java"))
+                .expect("tests/java")
+                .flatten()
+                .map(|e| e.path())
+                .filter(|p| p.extension().is_some_and(|e| e == "java"))
+                .collect();
+        let status = Command::new(system_jdk().tool("javac"))
+            .args(["--release", "17", "-d"])
+            .arg(dir.path())
+            .args(&sources)
+            .status()
+            .expect("run javac");
+        assert!(status.success(), "javac failed");
+        dir
+    })
+    .path()
+}
+
+/// A running test program; killed when dropped.
+pub struct Jvm {
+    pub jdk: Jdk,
+    child: Child,
+    pub pid: u32,
+}
+
+impl Jvm {
+    /// Starts `main` with `flags` and waits for its `READY <pid>` line.
+    pub fn start(jdk: &Jdk, main: &str, flags: &[&str]) -> Jvm {
+        let mut child = Command::new(jdk.tool("java"))
+            .arg("-Xmx256m")
+            .args(flags)
+            .arg("-cp")
+            .arg(classes())
+            .arg(main)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("start java");
+        let stdout = child.stdout.take().expect("stdout");
+        let (tx, rx) = mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+                if let Some(pid) = line.strip_prefix("READY ") {
+                    let _ = tx.send(pid.trim().parse::<u32>().expect("pid"));
+                }
+            }
+        });
+        let pid = match rx.recv_timeout(Duration::from_secs(120)) {
+            Ok(pid) => pid,
+            Err(_) => {
+                let _ = child.kill();
+                panic!("{main} on {} {flags:?} did not get ready", jdk.name);
+            }
+        };
+        Jvm {
+            jdk: jdk.clone(),
+            child,
+            pid,
+        }
+    }
+
+    /// Runs `jcmd <pid> args...` and returns its output.
+    pub fn jcmd(&self, args: &[&str]) -> String {
+        let out = Command::new(self.jdk.tool("jcmd"))
+            .arg(self.pid.to_string())
+            .args(args)
+            .output()
+            .expect("run jcmd");
+        let text = String::from_utf8_lossy(&out.stdout).into_owned();
+        assert!(out.status.success(), "jcmd {args:?} failed: {text}");
+        text
+    }
+
+    /// `jcmd GC.heap_dump [options] path`.
+    pub fn dump(&self, path: &Path, options: &[&str]) {
+        let _ = std::fs::remove_file(path);
+        let mut args = vec!["GC.heap_dump"];
+        args.extend_from_slice(options);
+        let p = path.to_str().expect("utf-8 path");
+        args.push(p);
+        let out = self.jcmd(&args);
+        assert!(path.exists(), "no dump written: {out}");
+    }
+
+    /// `jcmd GC.class_histogram [-all]`.
+    pub fn histogram(&self, all: bool) -> JvmHistogram {
+        let out = if all {
+            self.jcmd(&["GC.class_histogram", "-all"])
+        } else {
+            self.jcmd(&["GC.class_histogram"])
+        };
+        JvmHistogram::parse(&out)
+    }
+}
+
+impl Drop for Jvm {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// A JVM class histogram by Java class name: (instances, bytes). Classes
+/// of the same name (other loaders) are added up.
+#[derive(Clone, Debug, Default)]
+pub struct JvmHistogram(pub BTreeMap<String, (u64, u64)>);
+
+impl JvmHistogram {
+    pub fn parse(text: &str) -> JvmHistogram {
+        let mut map: BTreeMap<String, (u64, u64)> = BTreeMap::new();
+        for line in text.lines() {
+            let mut words = line.split_whitespace();
+            let (Some(num), Some(n), Some(b), Some(name)) =
+                (words.next(), words.next(), words.next(), words.next())
+            else {
+                continue;
+            };
+            if !num.ends_with(':') {
+                continue;
+            }
+            let (Ok(n), Ok(b)) = (n.parse::<u64>(), b.parse::<u64>()) else {
+                continue;
+            };
+            // Names are already in Java form except arrays ("[B"); hidden
+            // classes keep their '/' ("Foo$$Lambda/0x...").
+            let name = if name.starts_with('[') {
+                java_class_name(name)
+            } else {
+                name.to_string()
+            };
+            let e = map.entry(name).or_default();
+            e.0 += n;
+            e.1 += b;
+        }
+        assert!(!map.is_empty(), "no histogram in: {text}");
+        JvmHistogram(map)
+    }
+
+    pub fn get(&self, name: &str) -> (u64, u64) {
+        self.0.get(name).copied().unwrap_or_default()
+    }
+}
