@@ -257,15 +257,20 @@ fn print_timings(phases: &[(&'static str, Duration)], total: Duration, model: Op
     if let Some(m) = model {
         eprintln!("model memory {m} bytes");
     }
-    if let Some(hwm) = peak_rss() {
+    // Resident memory counts the mapped dump's pages too; the anonymous
+    // part is the memory of our own.
+    if let Some(hwm) = proc_status_bytes("VmHWM:") {
         eprintln!("peak rss {hwm} bytes");
+    }
+    if let Some(anon) = proc_status_bytes("RssAnon:") {
+        eprintln!("anonymous rss {anon} bytes");
     }
 }
 
-/// Peak resident set size of this process (VmHWM), if the OS says.
-fn peak_rss() -> Option<u64> {
+/// A `kB` figure of /proc/self/status, in bytes, if the OS has it.
+fn proc_status_bytes(key: &str) -> Option<u64> {
     let status = std::fs::read_to_string(Path::new("/proc/self/status")).ok()?;
-    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    let line = status.lines().find(|l| l.starts_with(key))?;
     let kb: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
     Some(kb * 1024)
 }

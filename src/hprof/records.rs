@@ -335,9 +335,20 @@ impl RecordIndex {
             at = body_start + len as usize;
         }
         progress.set(data.len() as u64);
-        if index.truncated_at.is_none() && !index.has_heap_dump_end && !index.segments.is_empty() {
-            // 1.0.1 dumps and old agents may omit it; worth a note only.
-            index.warn("no HEAP DUMP END record: the dump may be incomplete".to_string());
+        if index.truncated_at.is_none() && !index.has_heap_dump_end {
+            // Segmented dumps end with HEAP DUMP END; a single HEAP DUMP
+            // record (1.0.1, old agents) has none. A file cut exactly
+            // between two records shows only this way.
+            let end = data.len();
+            if index.record_counts.contains_key(&0x1C) {
+                index.warn(format!(
+                    "the dump may be truncated at byte {end}: its HEAP DUMP SEGMENTs are not followed by a HEAP DUMP END record"
+                ));
+            } else if !index.record_counts.contains_key(&0x0C) {
+                index.warn(format!(
+                    "the dump may be truncated at byte {end}: it has no HEAP DUMP or HEAP DUMP SEGMENT record"
+                ));
+            }
         }
         Ok(index)
     }
