@@ -354,9 +354,13 @@ impl Census {
             .collect();
         progress.check()?;
 
+        // The segment the cut went through: the last one, if it runs to
+        // the end of the data (the cut may be in a later record instead).
         let truncated_segment = records
             .truncated_at
-            .map(|_| records.segments.len().saturating_sub(1));
+            .and(records.segments.last())
+            .filter(|s| s.offset + s.len == data.len() as u64)
+            .map(|_| records.segments.len() - 1);
         let mut class_dumps = Vec::new();
         let mut roots = Vec::new();
         let mut instances: FxHashMap<u64, u64> = FxHashMap::default();

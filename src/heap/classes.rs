@@ -320,7 +320,11 @@ impl ClassTable {
             ClassKind::Instance if array => ClassKind::ObjectArray,
             k => k,
         };
-        self.push(Class::made_up(id, name, kind))
+        let idx = self.push(Class::made_up(id, name, kind));
+        // `push` leaves id 0 out of the index (made-up classes without a
+        // class object); objects that name class 0 must find this one.
+        self.by_id.insert(id, idx);
+        idx
     }
 
     /// The class of primitive arrays of `t`, made up if the dump has none.

@@ -447,8 +447,11 @@ impl Heap {
                     .and_then(Value::as_i64)
                     .map(|c| c.max(0) as usize)
                     .unwrap_or(array.len as usize);
-                let start = (offset * 2).min(bytes.len());
-                let end = (start + count * 2).min(bytes.len());
+                // Saturating: a corrupt dump may hold any value here.
+                let start = offset.saturating_mul(2).min(bytes.len());
+                let end = start
+                    .saturating_add(count.saturating_mul(2))
+                    .min(bytes.len());
                 Some(strings::decode_utf16(&bytes[start..end], true))
             }
             BasicType::Byte => match get("coder").and_then(Value::as_i64) {
