@@ -9,7 +9,11 @@ use std::time::{Duration, Instant};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use regex::Regex;
 
+use heapscope::analysis::dominators::Dominators;
+use heapscope::analysis::finalizers as analysis_finalizers;
+use heapscope::analysis::graph::{RefKind, ReferenceClasses, Referents};
 use heapscope::analysis::histogram::{self, SortBy};
+use heapscope::analysis::paths::{self as analysis_paths, ExcludedField, PathOptions};
 use heapscope::heap::{self, Heap, Layout, LoadOptions};
 use heapscope::hprof::Error;
 use heapscope::progress::Progress;
@@ -46,10 +50,65 @@ enum Command {
         /// Show only classes whose name matches this regular expression
         #[arg(long, value_name = "REGEX")]
         filter: Option<String>,
-        /// Order, largest first
+        /// Order, largest first (retained implies --retained)
         #[arg(long, value_enum, default_value_t = Sort::Shallow)]
         sort: Sort,
+        /// Add each class's retained size (builds the dominator tree)
+        #[arg(long)]
+        retained: bool,
+        /// With --retained: count strong references only
+        #[arg(long)]
+        strong: bool,
     },
+    /// The biggest objects by retained size, from the dominator tree
+    Dominators {
+        #[command(flatten)]
+        common: Common,
+        /// How many objects
+        #[arg(long, value_name = "N", default_value_t = 20)]
+        top: usize,
+        /// Also list up to N objects each one immediately dominates
+        #[arg(long, value_name = "N", num_args = 0..=1, default_missing_value = "10")]
+        children: Option<usize>,
+        /// Count strong references only: skip the referent of every
+        /// java.lang.ref.Reference (what a GC would free)
+        #[arg(long)]
+        strong: bool,
+    },
+    /// Why is it alive: the shortest paths from GC roots to an object, or
+    /// the merged paths of a set of objects
+    Paths {
+        #[command(flatten)]
+        common: Common,
+        /// The object's id (hex like 0xf0016ab0, or decimal)
+        #[arg(value_name = "OBJECT_ID", required_unless_present_any = ["class", "finalizer_referents"])]
+        object: Option<String>,
+        /// Merge the paths of every instance of this class instead
+        #[arg(long, value_name = "NAME", conflicts_with = "object")]
+        class: Option<String>,
+        /// Merge the paths of every referent of a java.lang.ref.Finalizer
+        #[arg(long, conflicts_with_all = ["object", "class"])]
+        finalizer_referents: bool,
+        /// How many paths (one per GC root reached)
+        #[arg(long, value_name = "N", default_value_t = 10)]
+        max: usize,
+        /// Also follow the referent of these reference kinds
+        #[arg(long, value_name = "KINDS", value_delimiter = ',', value_parser = parse_kind)]
+        include: Vec<RefKind>,
+        /// Do not follow this field (repeatable), e.g. java.lang.Thread:threadLocals
+        #[arg(long, value_name = "CLASS:FIELD", value_parser = ExcludedField::parse)]
+        exclude: Vec<ExcludedField>,
+    },
+    /// Objects waiting for finalization: registered, pending, in
+    /// processing, by class, and what the finalizer thread is doing
+    Finalizers {
+        #[command(flatten)]
+        common: Common,
+    },
+}
+
+fn parse_kind(text: &str) -> Result<RefKind, String> {
+    RefKind::parse(text).ok_or_else(|| format!("'{text}': expected weak, soft, phantom or final"))
 }
 
 #[derive(Args)]
@@ -69,10 +128,11 @@ struct Common {
     timings: bool,
 }
 
-#[derive(Clone, Copy, ValueEnum)]
+#[derive(Clone, Copy, PartialEq, ValueEnum)]
 enum Sort {
     Instances,
     Shallow,
+    Retained,
 }
 
 /// The built-in demo dump: a small gzip dump of `assets/demo/TimerLeakDemo.java`.
@@ -87,7 +147,43 @@ fn main() -> ExitCode {
             top,
             filter,
             sort,
-        }) => histogram(&common, top, filter.as_deref(), sort),
+            retained,
+            strong,
+        }) => histogram(
+            &common,
+            top,
+            filter.as_deref(),
+            sort,
+            retained || sort == Sort::Retained,
+            strong,
+        ),
+        Some(Command::Dominators {
+            common,
+            top,
+            children,
+            strong,
+        }) => dominators(&common, top, children, strong),
+        Some(Command::Paths {
+            common,
+            object,
+            class,
+            finalizer_referents,
+            max,
+            include,
+            exclude,
+        }) => {
+            let targets = match (object, class) {
+                (Some(id), _) => Targets::Object(id),
+                (None, Some(name)) => Targets::Class(name),
+                (None, None) => {
+                    let _ = finalizer_referents;
+                    Targets::FinalizerReferents
+                }
+            };
+            let referents = include.into_iter().fold(Referents::NONE, Referents::with);
+            paths(&common, targets, max, referents, exclude)
+        }
+        Some(Command::Finalizers { common }) => finalizers(&common),
         None => overview(cli.dump),
     };
     match result {
@@ -175,11 +271,37 @@ fn summary(common: &Common) -> Result<(), Failure> {
     Ok(())
 }
 
+fn referents(strong: bool) -> Referents {
+    if strong {
+        Referents::NONE
+    } else {
+        Referents::ALL
+    }
+}
+
+/// Loads the whole model and the dominator tree.
+fn load_with_dominators(common: &Common, strong: bool) -> Result<(Heap, Dominators), Failure> {
+    let start = Instant::now();
+    let (mut heap, doms, took) = with_progress(|p| -> Result<_, Error> {
+        let heap = Heap::open(&common.dump, &options(common), p)?;
+        let t = Instant::now();
+        let doms = Dominators::compute(&heap, referents(strong), p)?;
+        Ok((heap, doms, t.elapsed()))
+    })?;
+    heap.timings.push(("dominators", took));
+    if common.timings {
+        print_timings(&heap.timings, start.elapsed(), Some(heap.memory_bytes()));
+    }
+    Ok((heap, doms))
+}
+
 fn histogram(
     common: &Common,
     top: Option<usize>,
     filter: Option<&str>,
     sort: Sort,
+    retained: bool,
+    strong: bool,
 ) -> Result<(), Failure> {
     let filter = filter
         .map(Regex::new)
@@ -188,31 +310,169 @@ fn histogram(
     let sort = match sort {
         Sort::Instances => SortBy::Instances,
         Sort::Shallow => SortBy::Shallow,
+        Sort::Retained => SortBy::Retained,
     };
     let start = Instant::now();
-    let (_dump, census) = with_progress(|p| heap::open_census(&common.dump, &options(common), p))?;
-    let all = histogram::histogram(&census, sort, None);
-    let mut rows = match &filter {
-        Some(f) => all
-            .iter()
-            .filter(|r| f.is_match(&r.name))
-            .cloned()
-            .collect(),
-        None => all.clone(),
-    };
-    if let Some(n) = top {
-        rows.truncate(n);
-    }
-    if common.timings {
-        print_timings(&[], start.elapsed(), None);
-    }
-    if common.json {
-        print_json(&report::histogram::json(&rows, &all));
-    } else {
-        print!("{}", report::histogram::text(&rows, &all));
-        for w in &census.warnings {
-            eprintln!("warning: {w}");
+    let print = |census: &heap::Census, per_class: Option<&[u64]>| {
+        let all = histogram::histogram_with(census, per_class, sort, None);
+        let mut rows: Vec<_> = match &filter {
+            Some(f) => all
+                .iter()
+                .filter(|r| f.is_match(&r.name))
+                .cloned()
+                .collect(),
+            None => all.clone(),
+        };
+        if let Some(n) = top {
+            rows.truncate(n);
         }
+        if common.json {
+            print_json(&report::histogram::json(&rows, &all));
+        } else {
+            print!("{}", report::histogram::text(&rows, &all));
+            for w in &census.warnings {
+                eprintln!("warning: {w}");
+            }
+        }
+    };
+    if retained {
+        let (heap, doms) = load_with_dominators(common, strong)?;
+        let children = doms.children();
+        let per_class = doms.class_retained(&heap, &children);
+        print(heap.census(), Some(&per_class));
+    } else {
+        let (_dump, census) =
+            with_progress(|p| heap::open_census(&common.dump, &options(common), p))?;
+        if common.timings {
+            print_timings(&[], start.elapsed(), None);
+        }
+        print(&census, None);
+    }
+    Ok(())
+}
+
+fn dominators(
+    common: &Common,
+    top: usize,
+    children: Option<usize>,
+    strong: bool,
+) -> Result<(), Failure> {
+    let (heap, doms) = load_with_dominators(common, strong)?;
+    let biggest = doms.biggest(top);
+    let tree = children.map(|n| (doms.children(), n));
+    let kids = tree.as_ref().map(|(c, n)| (c, *n));
+    if common.json {
+        print_json(&report::dominators::json(&heap, &doms, &biggest, kids));
+    } else {
+        print!("{}", report::dominators::text(&heap, &doms, &biggest, kids));
+    }
+    Ok(())
+}
+
+enum Targets {
+    Object(String),
+    Class(String),
+    FinalizerReferents,
+}
+
+fn parse_id(text: &str) -> Option<u64> {
+    match text.strip_prefix("0x").or_else(|| text.strip_prefix("0X")) {
+        Some(hex) => u64::from_str_radix(hex, 16).ok(),
+        None => text.parse().ok(),
+    }
+}
+
+fn load(common: &Common) -> Result<Heap, Failure> {
+    let start = Instant::now();
+    let heap = with_progress(|p| Heap::open(&common.dump, &options(common), p))?;
+    if common.timings {
+        print_timings(&heap.timings, start.elapsed(), Some(heap.memory_bytes()));
+    }
+    Ok(heap)
+}
+
+fn paths(
+    common: &Common,
+    targets: Targets,
+    max: usize,
+    referents: Referents,
+    exclude: Vec<ExcludedField>,
+) -> Result<(), Failure> {
+    let heap = load(common)?;
+    let options = PathOptions {
+        max,
+        referents,
+        exclude,
+    };
+    let described = referents.describe();
+    let set: Vec<u32> = match targets {
+        Targets::Object(text) => {
+            let id = parse_id(&text).ok_or_else(|| {
+                Failure::Usage(format!(
+                    "bad object id '{text}': expected hex like 0xf0016ab0"
+                ))
+            })?;
+            let o = heap.find(id).ok_or_else(|| {
+                Failure::Dump(
+                    Error::new(format!("no object with id {text} in the dump"))
+                        .in_file(&common.dump),
+                )
+            })?;
+            let t = Instant::now();
+            let found = analysis_paths::paths_to_roots(&heap, o, &options);
+            if common.timings {
+                eprintln!("time paths      {:>8.3} s", t.elapsed().as_secs_f64());
+            }
+            if common.json {
+                print_json(&report::paths::json(&heap, o, &described, &found));
+            } else {
+                print!("{}", report::paths::text(&heap, o, &described, &found));
+            }
+            return Ok(());
+        }
+        Targets::Class(name) => {
+            let c = heap
+                .classes()
+                .find(&name)
+                .ok_or_else(|| Failure::Usage(format!("no class named {name} in the dump")))?;
+            (0..heap.object_count())
+                .filter(|&o| heap.class_of(o) == c)
+                .collect()
+        }
+        Targets::FinalizerReferents => {
+            let refs = ReferenceClasses::new(&heap);
+            match heap.classes().find("java.lang.ref.Finalizer") {
+                Some(f) => (0..heap.object_count())
+                    .filter(|&o| heap.class_of(o) == f)
+                    .filter_map(|o| refs.referent(&heap, o))
+                    .collect(),
+                None => Vec::new(),
+            }
+        }
+    };
+    let filter = analysis_paths::Filter::new(&heap, referents, &options.exclude);
+    let shortest = with_progress(|p| analysis_paths::ShortestPaths::compute(&filter, p))
+        .map_err(|_| Failure::Dump(Error::new("cancelled")))?;
+    let merged = analysis_paths::merge_paths(&shortest, &set);
+    if common.json {
+        print_json(&report::paths::merged_json(&heap, &merged, set.len()));
+    } else {
+        print!(
+            "{}",
+            report::paths::merged_text(&heap, &merged, set.len(), max)
+        );
+    }
+    Ok(())
+}
+
+fn finalizers(common: &Common) -> Result<(), Failure> {
+    let (heap, doms) = load_with_dominators(common, false)?;
+    let report = with_progress(|p| analysis_finalizers::analyze(&heap, Some(&doms), p))
+        .map_err(|_| Failure::Dump(Error::new("cancelled")))?;
+    if common.json {
+        print_json(&report::finalizers::json(&heap, &report));
+    } else {
+        print!("{}", report::finalizers::text(&heap, &report));
     }
     Ok(())
 }

@@ -14,6 +14,9 @@ pub enum Phase {
     Reading,
     Indexing,
     References,
+    Dominators,
+    Retained,
+    Paths,
     Done,
 }
 
@@ -25,6 +28,9 @@ impl Phase {
             Phase::Reading => "reading",
             Phase::Indexing => "indexing",
             Phase::References => "references",
+            Phase::Dominators => "dominators",
+            Phase::Retained => "retained sizes",
+            Phase::Paths => "paths",
             Phase::Done => "done",
         }
     }

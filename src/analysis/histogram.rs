@@ -14,6 +14,8 @@ pub struct Row {
     pub class_id: u64,
     pub instances: u64,
     pub shallow: u64,
+    /// Retained bytes, when dominators were computed.
+    pub retained: Option<u64>,
 }
 
 /// What to sort the histogram by (largest first).
@@ -22,11 +24,23 @@ pub enum SortBy {
     Instances,
     #[default]
     Shallow,
+    Retained,
 }
 
 /// Every class with at least one instance, sorted by `sort` (largest
 /// first, then by name), keeping those whose name `filter` matches.
+/// `retained` is per class index (see `Dominators::class_retained`).
 pub fn histogram(census: &Census, sort: SortBy, filter: Option<&Regex>) -> Vec<Row> {
+    histogram_with(census, None, sort, filter)
+}
+
+/// [`histogram`] with retained bytes per class index.
+pub fn histogram_with(
+    census: &Census,
+    retained: Option<&[u64]>,
+    sort: SortBy,
+    filter: Option<&Regex>,
+) -> Vec<Row> {
     let mut rows: Vec<Row> = census
         .counts
         .iter()
@@ -40,6 +54,7 @@ pub fn histogram(census: &Census, sort: SortBy, filter: Option<&Regex>) -> Vec<R
                 class_id: class.id,
                 instances: c.instances,
                 shallow: c.shallow,
+                retained: retained.map(|r| r[i]),
             }
         })
         .filter(|r| filter.is_none_or(|f| f.is_match(&r.name)))
@@ -48,6 +63,7 @@ pub fn histogram(census: &Census, sort: SortBy, filter: Option<&Regex>) -> Vec<R
         let key = |r: &Row| match sort {
             SortBy::Instances => (r.instances, r.shallow),
             SortBy::Shallow => (r.shallow, r.instances),
+            SortBy::Retained => (r.retained.unwrap_or(0), r.shallow),
         };
         key(b).cmp(&key(a)).then_with(|| a.name.cmp(&b.name))
     });

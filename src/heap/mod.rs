@@ -109,6 +109,8 @@ pub struct Heap {
     inc: Csr,
     dangling: Vec<(u32, u64)>,
     roots: Vec<Root>,
+    /// (object, index into `roots`), sorted.
+    roots_by_object: Vec<(u32, u32)>,
     threads: Vec<Thread>,
     warnings: Vec<String>,
     /// How long each loading phase took.
@@ -161,6 +163,13 @@ impl Heap {
                 },
             })
             .collect();
+        let roots: Vec<Root> = roots;
+        let mut roots_by_object: Vec<(u32, u32)> = roots
+            .iter()
+            .enumerate()
+            .filter_map(|(i, r)| Some((r.object?, i as u32)))
+            .collect();
+        roots_by_object.sort_unstable();
         let mut heap = Heap {
             dump,
             census,
@@ -170,6 +179,7 @@ impl Heap {
             inc,
             dangling,
             roots,
+            roots_by_object,
             threads: Vec::new(),
             warnings,
             timings,
@@ -294,6 +304,50 @@ impl Heap {
         &self.roots
     }
 
+    /// The root records that name object `o` (an object can be rooted
+    /// many times, by several kinds).
+    pub fn roots_of(&self, o: u32) -> impl Iterator<Item = &Root> {
+        let start = self.roots_by_object.partition_point(|&(x, _)| x < o);
+        self.roots_by_object[start..]
+            .iter()
+            .take_while(move |&&(x, _)| x == o)
+            .map(|&(_, i)| &self.roots[i as usize])
+    }
+
+    /// Whether some GC root names object `o`.
+    pub fn is_root(&self, o: u32) -> bool {
+        self.roots_of(o).next().is_some()
+    }
+
+    /// The distinct objects GC roots name, in increasing order.
+    pub fn root_objects(&self) -> Vec<u32> {
+        let mut v: Vec<u32> = self.roots_by_object.iter().map(|&(o, _)| o).collect();
+        v.dedup();
+        v
+    }
+
+    /// The thread with this serial number.
+    pub fn thread(&self, serial: u32) -> Option<&Thread> {
+        self.threads
+            .binary_search_by_key(&serial, |t| t.serial)
+            .ok()
+            .map(|i| &self.threads[i])
+    }
+
+    /// A root for people: its kind, and for thread roots the thread and
+    /// frame, e.g. `java frame of "main" in Demo.main(Demo.java:12)`.
+    pub fn describe_root(&self, root: &Root) -> String {
+        let kind = root.kind.label();
+        let Some(thread) = root.thread_serial.and_then(|s| self.thread(s)) else {
+            return kind.to_string();
+        };
+        let name = thread.name.as_deref().unwrap_or("?");
+        match root.frame_index.and_then(|f| thread.frames.get(f as usize)) {
+            Some(frame) => format!("{kind} of \"{name}\" in {}", frame.display()),
+            None => format!("{kind} of \"{name}\""),
+        }
+    }
+
     pub fn threads(&self) -> &[Thread] {
         &self.threads
     }
@@ -310,6 +364,7 @@ impl Heap {
             + self.out.memory_bytes()
             + self.inc.memory_bytes()
             + self.dangling.capacity() as u64 * 16
+            + self.roots_by_object.capacity() as u64 * 8
     }
 
     /// The fields of instance `o`, most derived class first, each class's
@@ -376,7 +431,8 @@ impl Heap {
         }
     }
 
-    fn instance_values(&self, o: u32) -> Option<&[u8]> {
+    /// The field bytes of instance `o`, as the dump stores them.
+    pub fn instance_values(&self, o: u32) -> Option<&[u8]> {
         let data = self.dump.bytes();
         let p = self.record_offset(o) as usize;
         if data[p] != 0x21 {

@@ -1,7 +1,10 @@
 //! Headless output of the model and analyses, as text for people and JSON
 //! for machines.
 
+pub mod dominators;
+pub mod finalizers;
 pub mod histogram;
+pub mod paths;
 pub mod summary;
 
 /// A left-aligned text table with right-aligned number columns.

@@ -1,0 +1,230 @@
+//! The dominator tree of the heap and retained sizes, as MAT defines them:
+//! an object's retained size is the sum of the shallow sizes of the objects
+//! it dominates (itself included), over the graph from all GC roots.
+
+use rayon::prelude::*;
+
+use super::graph::{HeapGraph, Referents};
+use super::semi_nca::{self, NONE};
+use crate::heap::Heap;
+use crate::progress::{Cancelled, Phase, Progress};
+
+/// What dominates an object.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Idom {
+    /// Only the virtual root: several GC roots reach it, or it is one.
+    Root,
+    Object(u32),
+    /// No GC root reaches it (objects kept by a `-all` dump).
+    Unreachable,
+}
+
+/// The dominator tree with retained sizes.
+pub struct Dominators {
+    /// Which referent edges counted.
+    pub referents: Referents,
+    /// Per object: its immediate dominator; `ROOT` or `NONE`.
+    idom: Vec<u32>,
+    /// Per object: retained bytes (0 when unreachable).
+    retained: Vec<u64>,
+    /// Objects the roots reach.
+    pub reachable: u64,
+}
+
+const ROOT: u32 = u32::MAX - 1;
+
+impl Dominators {
+    /// Computes dominators and retained sizes. Progress: `Dominators`
+    /// (objects, twice over), then `Retained`.
+    pub fn compute(
+        heap: &Heap,
+        referents: Referents,
+        progress: &Progress,
+    ) -> Result<Dominators, Cancelled> {
+        let n = heap.object_count() as usize;
+        progress.start(Phase::Dominators, 2 * n as u64 + 2);
+        let graph = HeapGraph::new(heap, referents);
+        let tree = semi_nca::dominators(&graph, progress)?;
+        drop(graph);
+        progress.start(Phase::Retained, n as u64);
+        let virtual_root = n as u32;
+        let mut idom = tree.idom;
+        idom.truncate(n);
+        for d in idom.iter_mut() {
+            if *d == virtual_root {
+                *d = ROOT;
+            }
+        }
+        // Shallow sizes in object order (sequential record reads), then
+        // each object adds its total to its dominator, children first.
+        let mut retained: Vec<u64> = (0..n as u32)
+            .into_par_iter()
+            .map(|o| {
+                if idom[o as usize] == NONE {
+                    0
+                } else {
+                    heap.shallow_size(o)
+                }
+            })
+            .collect();
+        progress.check()?;
+        for &v in tree.preorder.iter().skip(1).rev() {
+            let d = idom[v as usize];
+            if d != ROOT {
+                retained[d as usize] += retained[v as usize];
+            }
+        }
+        progress.set(n as u64);
+        Ok(Dominators {
+            referents,
+            idom,
+            retained,
+            reachable: tree.preorder.len() as u64 - 1,
+        })
+    }
+
+    pub fn idom(&self, o: u32) -> Idom {
+        match self.idom[o as usize] {
+            ROOT => Idom::Root,
+            NONE => Idom::Unreachable,
+            d => Idom::Object(d),
+        }
+    }
+
+    /// Bytes freed if `o` were freed: its dominator subtree's shallow sizes.
+    pub fn retained(&self, o: u32) -> u64 {
+        self.retained[o as usize]
+    }
+
+    /// Objects no GC root reaches.
+    pub fn unreachable(&self) -> u64 {
+        self.idom.len() as u64 - self.reachable
+    }
+
+    /// Sum of the retained sizes of the tree's top level: the reachable heap.
+    pub fn reachable_bytes(&self) -> u64 {
+        self.idom
+            .par_iter()
+            .zip(&self.retained)
+            .filter(|&(&d, _)| d == ROOT)
+            .map(|(_, &r)| r)
+            .sum()
+    }
+
+    /// The `n` objects with the largest retained sizes, largest first.
+    pub fn biggest(&self, n: usize) -> Vec<u32> {
+        top_by(self.retained.len(), n, |o| self.retained[o as usize])
+    }
+
+    /// The dominator tree downwards: children of every object and of the
+    /// root, each list largest retained first.
+    pub fn children(&self) -> Children {
+        let n = self.idom.len();
+        let slot = |d: u32| if d == ROOT { n } else { d as usize };
+        let mut offsets = vec![0u32; n + 2];
+        for &d in &self.idom {
+            if d != NONE {
+                offsets[slot(d) + 1] += 1;
+            }
+        }
+        for i in 1..offsets.len() {
+            offsets[i] += offsets[i - 1];
+        }
+        let mut cursor = offsets.clone();
+        let mut list = vec![0u32; self.reachable as usize];
+        for (o, &d) in self.idom.iter().enumerate() {
+            if d != NONE {
+                let s = slot(d);
+                list[cursor[s] as usize] = o as u32;
+                cursor[s] += 1;
+            }
+        }
+        let retained = &self.retained;
+        let mut parts: Vec<&mut [u32]> = Vec::with_capacity(n + 1);
+        let mut rest = &mut list[..];
+        for i in 0..=n {
+            let (a, b) = rest.split_at_mut((offsets[i + 1] - offsets[i]) as usize);
+            parts.push(a);
+            rest = b;
+        }
+        parts.into_par_iter().for_each(|p| {
+            p.sort_unstable_by(|&a, &b| {
+                retained[b as usize]
+                    .cmp(&retained[a as usize])
+                    .then(a.cmp(&b))
+            })
+        });
+        Children { offsets, list }
+    }
+
+    /// Retained bytes per class index: the summed retained sizes of the
+    /// class's instances that no other instance of the class dominates.
+    pub fn class_retained(&self, heap: &Heap, children: &Children) -> Vec<u64> {
+        let classes = heap.classes().len();
+        let mut open = vec![0u32; classes];
+        let mut total = vec![0u64; classes];
+        // Depth-first over the dominator tree, counting the open ancestors
+        // of each class.
+        let mut stack: Vec<(u32, bool)> =
+            children.roots().iter().rev().map(|&o| (o, false)).collect();
+        while let Some((o, done)) = stack.pop() {
+            let c = heap.class_of(o) as usize;
+            if done {
+                open[c] -= 1;
+                continue;
+            }
+            if open[c] == 0 {
+                total[c] += self.retained[o as usize];
+            }
+            open[c] += 1;
+            stack.push((o, true));
+            stack.extend(children.of(o).iter().rev().map(|&k| (k, false)));
+        }
+        total
+    }
+}
+
+/// The `n` indexes in `0..len` with the largest keys (ties: lower index).
+pub fn top_by(len: usize, n: usize, key: impl Fn(u32) -> u64 + Sync) -> Vec<u32> {
+    if n == 0 {
+        return Vec::new();
+    }
+    let mut best: Vec<u32> = (0..len as u32)
+        .into_par_iter()
+        .fold(Vec::new, |mut acc: Vec<u32>, o| {
+            acc.push(o);
+            if acc.len() >= 2 * n.max(64) {
+                acc.select_nth_unstable_by(n - 1, |&a, &b| key(b).cmp(&key(a)).then(a.cmp(&b)));
+                acc.truncate(n);
+            }
+            acc
+        })
+        .reduce(Vec::new, |mut a, b| {
+            a.extend(b);
+            a
+        });
+    best.sort_unstable_by(|&a, &b| key(b).cmp(&key(a)).then(a.cmp(&b)));
+    best.truncate(n);
+    best
+}
+
+/// The dominator tree's child lists (CSR); the virtual root's children are
+/// the tree's top level.
+pub struct Children {
+    offsets: Vec<u32>,
+    list: Vec<u32>,
+}
+
+impl Children {
+    /// Objects `o` immediately dominates, largest retained first.
+    pub fn of(&self, o: u32) -> &[u32] {
+        let o = o as usize;
+        &self.list[self.offsets[o] as usize..self.offsets[o + 1] as usize]
+    }
+
+    /// Objects dominated only by the virtual root, largest first.
+    pub fn roots(&self) -> &[u32] {
+        let n = self.offsets.len() - 2;
+        &self.list[self.offsets[n] as usize..self.offsets[n + 1] as usize]
+    }
+}

@@ -1,0 +1,327 @@
+//! The object graph as the analyses see it: every reference of the model,
+//! plus each object's reference to its class, entered from a virtual root
+//! over all GC roots; `java.lang.ref.Reference.referent` edges count or not
+//! by the kind of reference.
+
+use crate::heap::Heap;
+use crate::hprof::read_id;
+
+use super::semi_nca::{Graph, NONE};
+
+/// The kinds of `java.lang.ref.Reference`, whose `referent` does not keep
+/// an object alive the way a field does.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum RefKind {
+    Weak,
+    Soft,
+    Phantom,
+    /// `FinalReference`: the `java.lang.ref.Finalizer` of a finalizable object.
+    Final,
+}
+
+impl RefKind {
+    pub const ALL: [RefKind; 4] = [
+        RefKind::Weak,
+        RefKind::Soft,
+        RefKind::Phantom,
+        RefKind::Final,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            RefKind::Weak => "weak",
+            RefKind::Soft => "soft",
+            RefKind::Phantom => "phantom",
+            RefKind::Final => "final",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<RefKind> {
+        RefKind::ALL.into_iter().find(|k| k.name() == text)
+    }
+
+    fn class_name(self) -> &'static str {
+        match self {
+            RefKind::Weak => "java.lang.ref.WeakReference",
+            RefKind::Soft => "java.lang.ref.SoftReference",
+            RefKind::Phantom => "java.lang.ref.PhantomReference",
+            RefKind::Final => "java.lang.ref.FinalReference",
+        }
+    }
+}
+
+/// Which `referent` edges are followed.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Referents {
+    pub weak: bool,
+    pub soft: bool,
+    pub phantom: bool,
+    pub final_: bool,
+}
+
+impl Referents {
+    /// Every reference counts (MAT's dominator tree).
+    pub const ALL: Referents = Referents {
+        weak: true,
+        soft: true,
+        phantom: true,
+        final_: true,
+    };
+    /// Only strong references: what a GC would keep.
+    pub const NONE: Referents = Referents {
+        weak: false,
+        soft: false,
+        phantom: false,
+        final_: false,
+    };
+
+    pub fn follows(self, kind: RefKind) -> bool {
+        match kind {
+            RefKind::Weak => self.weak,
+            RefKind::Soft => self.soft,
+            RefKind::Phantom => self.phantom,
+            RefKind::Final => self.final_,
+        }
+    }
+
+    pub fn with(mut self, kind: RefKind) -> Referents {
+        match kind {
+            RefKind::Weak => self.weak = true,
+            RefKind::Soft => self.soft = true,
+            RefKind::Phantom => self.phantom = true,
+            RefKind::Final => self.final_ = true,
+        }
+        self
+    }
+
+    /// `"all"`, `"strong only"` or `"strong + weak, final"`.
+    pub fn describe(self) -> String {
+        if self == Referents::ALL {
+            return "all references".into();
+        }
+        let kinds: Vec<&str> = RefKind::ALL
+            .iter()
+            .filter(|&&k| self.follows(k))
+            .map(|k| k.name())
+            .collect();
+        if kinds.is_empty() {
+            "strong references only".into()
+        } else {
+            format!("strong references and {} referents", kinds.join(", "))
+        }
+    }
+}
+
+/// Per class: the reference kind of its instances and where their
+/// `referent` is in the instance's field bytes.
+pub struct ReferenceClasses {
+    kind: Vec<Option<RefKind>>,
+    referent_offset: Vec<u32>,
+}
+
+impl ReferenceClasses {
+    pub fn new(heap: &Heap) -> ReferenceClasses {
+        let classes = heap.classes();
+        let reference = classes.find("java.lang.ref.Reference");
+        let kinds: Vec<(RefKind, u32)> = RefKind::ALL
+            .iter()
+            .filter_map(|&k| Some((k, classes.find(k.class_name())?)))
+            .collect();
+        let id_size = heap.id_size();
+        let mut kind = vec![None; classes.len()];
+        let mut referent_offset = vec![NONE; classes.len()];
+        if let Some(reference) = reference {
+            for (c, _) in classes.iter() {
+                if !classes.is_subclass(c, reference) {
+                    continue;
+                }
+                kind[c as usize] = kinds
+                    .iter()
+                    .find(|&&(_, k)| classes.is_subclass(c, k))
+                    .map(|&(k, _)| k);
+                // The offset of Reference.referent in the chain's values.
+                let mut offset = 0u32;
+                let mut cur = Some(c);
+                'chain: while let Some(x) = cur {
+                    let cl = classes.get(x);
+                    for f in &cl.fields {
+                        if x == reference && f.name == "referent" {
+                            referent_offset[c as usize] = offset;
+                            break 'chain;
+                        }
+                        offset += f.ty.size(id_size);
+                    }
+                    cur = cl.super_class;
+                }
+            }
+        }
+        ReferenceClasses {
+            kind,
+            referent_offset,
+        }
+    }
+
+    /// The kind of reference object `o` is, if it is one.
+    #[inline]
+    pub fn kind(&self, heap: &Heap, o: u32) -> Option<RefKind> {
+        self.kind[heap.class_of(o) as usize]
+    }
+
+    /// Whether object `o` is a `java.lang.ref.Reference` of any kind.
+    #[inline]
+    pub fn is_reference(&self, heap: &Heap, o: u32) -> bool {
+        self.referent_offset[heap.class_of(o) as usize] != NONE
+    }
+
+    /// The object a Reference's `referent` points to.
+    pub fn referent(&self, heap: &Heap, o: u32) -> Option<u32> {
+        let off = self.referent_offset[heap.class_of(o) as usize];
+        if off == NONE {
+            return None;
+        }
+        let values = heap.instance_values(o)?;
+        match read_id(values, off as usize, heap.id_size())? {
+            0 => None,
+            id => heap.find(id),
+        }
+    }
+
+    /// If `u -> w` is a referent edge that `referents` does not follow.
+    #[inline]
+    pub fn skips(&self, heap: &Heap, referents: Referents, u: u32, w: u32) -> bool {
+        let c = heap.class_of(u) as usize;
+        if self.referent_offset[c] == NONE {
+            return false;
+        }
+        // A plain java.lang.ref.Reference subclass outside the four kinds
+        // is treated like a weak one.
+        let kind = self.kind[c].unwrap_or(RefKind::Weak);
+        !referents.follows(kind) && self.referent(heap, u) == Some(w)
+    }
+}
+
+/// The heap as a [`Graph`] for the dominator tree: nodes are the objects
+/// plus a virtual root (number `object_count()`) that points to every GC
+/// root; each object also points to its class object.
+pub struct HeapGraph<'h> {
+    heap: &'h Heap,
+    pub referents: Referents,
+    pub references: ReferenceClasses,
+    roots: Vec<u32>,
+    is_root: Vec<u64>,
+    /// Per class index: its class object, or NONE.
+    class_objects: Vec<u32>,
+    /// Instances of each class (CSR by class index), for the predecessors
+    /// of class objects.
+    by_class_offsets: Vec<u32>,
+    by_class: Vec<u32>,
+}
+
+impl<'h> HeapGraph<'h> {
+    pub fn new(heap: &'h Heap, referents: Referents) -> HeapGraph<'h> {
+        let n = heap.object_count() as usize;
+        let roots = heap.root_objects();
+        let mut is_root = vec![0u64; n.div_ceil(64)];
+        for &r in &roots {
+            is_root[r as usize / 64] |= 1 << (r % 64);
+        }
+        let classes = heap.classes();
+        let class_objects = (0..classes.len() as u32)
+            .map(|c| heap.class_object(c).unwrap_or(NONE))
+            .collect();
+        let mut by_class_offsets = vec![0u32; classes.len() + 1];
+        for o in 0..n as u32 {
+            by_class_offsets[heap.class_of(o) as usize + 1] += 1;
+        }
+        for c in 1..by_class_offsets.len() {
+            by_class_offsets[c] += by_class_offsets[c - 1];
+        }
+        let mut cursor = by_class_offsets.clone();
+        let mut by_class = vec![0u32; n];
+        for o in 0..n as u32 {
+            let c = heap.class_of(o) as usize;
+            by_class[cursor[c] as usize] = o;
+            cursor[c] += 1;
+        }
+        HeapGraph {
+            heap,
+            referents,
+            references: ReferenceClasses::new(heap),
+            roots,
+            is_root,
+            class_objects,
+            by_class_offsets,
+            by_class,
+        }
+    }
+
+    pub fn heap(&self) -> &'h Heap {
+        self.heap
+    }
+
+    /// The instances of class `c`, in object order.
+    pub fn instances(&self, c: u32) -> &[u32] {
+        let c = c as usize;
+        &self.by_class[self.by_class_offsets[c] as usize..self.by_class_offsets[c + 1] as usize]
+    }
+
+    #[inline]
+    fn virtual_root(&self) -> u32 {
+        self.heap.object_count()
+    }
+
+    #[inline]
+    pub fn is_root(&self, o: u32) -> bool {
+        self.is_root[o as usize / 64] & (1 << (o % 64)) != 0
+    }
+}
+
+impl Graph for HeapGraph<'_> {
+    fn node_count(&self) -> usize {
+        self.heap.object_count() as usize + 1
+    }
+
+    fn root(&self) -> u32 {
+        self.virtual_root()
+    }
+
+    #[inline]
+    fn degree(&self, v: u32) -> u32 {
+        if v == self.virtual_root() {
+            self.roots.len() as u32
+        } else {
+            1 + self.heap.outgoing(v).len() as u32
+        }
+    }
+
+    #[inline]
+    fn successor(&self, v: u32, k: u32) -> Option<u32> {
+        if v == self.virtual_root() {
+            return Some(self.roots[k as usize]);
+        }
+        if k == 0 {
+            let c = self.class_objects[self.heap.class_of(v) as usize];
+            return (c != NONE && c != v).then_some(c);
+        }
+        let w = self.heap.outgoing(v)[k as usize - 1];
+        (!self.references.skips(self.heap, self.referents, v, w)).then_some(w)
+    }
+
+    fn for_each_predecessor(&self, v: u32, mut f: impl FnMut(u32)) {
+        if self.is_root(v) {
+            f(self.virtual_root());
+        }
+        for &u in self.heap.incoming(v) {
+            if !self.references.skips(self.heap, self.referents, u, v) {
+                f(u);
+            }
+        }
+        if let Some(c) = self.heap.as_class(v) {
+            for &u in self.instances(c) {
+                if u != v {
+                    f(u);
+                }
+            }
+        }
+    }
+}
