@@ -1,13 +1,18 @@
-//! Loading benchmark: time and peak memory of `heapscope histogram` (one
-//! pass) and `heapscope summary` (the full model with references both
-//! ways) on big dumps, side by side with hprof-slurp on the same files.
+//! Loading and analysis benchmark: time and peak memory of `heapscope
+//! histogram` (one pass), `heapscope summary` (the full model with
+//! references both ways) and `heapscope dominators` (open to retained
+//! sizes) on big dumps, side by side with hprof-slurp (histogram) and
+//! hprof-analyzer (full analysis with retained sizes) on the same files;
+//! then, in process, paths to GC roots for a spread of objects.
 //!
 //! Usage: `cargo bench --bench load [-- DUMP...]`. Without dumps it makes
 //! `target/bench/big1g.hprof` and `target/bench/big2g.hprof` with
 //! `benches/make-dump.sh` (a JDK is needed, and about 3.3 GB of disk).
-//! hprof-slurp is run when found on PATH or in ~/.cargo/bin
-//! (`cargo install hprof-slurp --locked`). Each command runs 3 times after
-//! the file was read once into the page cache; the best run is shown.
+//! The peers run when found on PATH or in ~/.cargo/bin (`cargo install
+//! hprof-slurp --locked`, `cargo install hprof-analyzer --version 0.2.2
+//! --locked`). Each heapscope and hprof-slurp command runs 3 times after the
+//! file was read once into the page cache, and the best run is shown;
+//! hprof-analyzer, which takes minutes, runs once.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -78,14 +83,36 @@ fn reported(stderr: &str, key: &str) -> Option<u64> {
         .and_then(|n| n.parse().ok())
 }
 
-fn hprof_slurp() -> Option<PathBuf> {
-    let home = std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cargo/bin/hprof-slurp"));
+/// A peer tool on PATH or in ~/.cargo/bin.
+fn peer(name: &str) -> Option<PathBuf> {
+    let home = std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cargo/bin").join(name));
     std::env::var_os("PATH")
         .into_iter()
         .flat_map(|p| std::env::split_paths(&p).collect::<Vec<_>>())
-        .map(|p| p.join("hprof-slurp"))
+        .map(|p| p.join(name))
         .chain(home)
         .find(|p| p.is_file())
+}
+
+/// Paths to GC roots, in process, for a spread of objects: (median, max)
+/// milliseconds.
+fn paths_timing(dump: &Path) -> (f64, f64, usize) {
+    use heapscope::analysis::paths::{PathOptions, paths_to_roots};
+    use heapscope::heap::{Heap, LoadOptions};
+    use heapscope::progress::Progress;
+    let heap = Heap::open(dump, &LoadOptions::default(), &Progress::new()).expect("load");
+    let n = heap.object_count();
+    let mut times: Vec<f64> = (0..100u32)
+        .map(|i| {
+            let o = (i as u64 * 2_654_435_761 % n as u64) as u32;
+            let t = Instant::now();
+            let found = paths_to_roots(&heap, o, &PathOptions::default());
+            std::hint::black_box(found);
+            t.elapsed().as_secs_f64() * 1000.0
+        })
+        .collect();
+    times.sort_by(f64::total_cmp);
+    (times[times.len() / 2], times[times.len() - 1], times.len())
 }
 
 fn default_dumps() -> Vec<PathBuf> {
@@ -124,14 +151,20 @@ fn main() {
         dumps = default_dumps();
     }
     let heapscope = Path::new(env!("CARGO_BIN_EXE_heapscope"));
-    let slurp = hprof_slurp();
+    let slurp = peer("hprof-slurp");
     if slurp.is_none() {
         eprintln!(
             "hprof-slurp not found: install it with `cargo install hprof-slurp --locked` to compare"
         );
     }
+    let analyzer = peer("hprof-analyzer");
+    if analyzer.is_none() {
+        eprintln!(
+            "hprof-analyzer not found: `cargo install hprof-analyzer --version 0.2.2 --locked` to compare"
+        );
+    }
     println!(
-        "{:<14} {:<34} {:>8} {:>9} {:>10} {:>10}",
+        "{:<14} {:<36} {:>8} {:>9} {:>10} {:>10}",
         "dump", "command", "seconds", "GB/s", "peak RSS", "own memory"
     );
     for dump in &dumps {
@@ -149,7 +182,7 @@ fn main() {
                 .map(|b| format!("{:.2} GB", gb(b)))
                 .unwrap_or_else(|| "-".into());
             println!(
-                "{name:<14} {label:<34} {:>8.2} {:>9.2} {:>7.2} GB {:>10}",
+                "{name:<14} {label:<36} {:>8.2} {:>9.2} {:>7.2} GB {:>10}",
                 r.seconds,
                 gb(size) / r.seconds,
                 gb(r.max_rss),
@@ -168,6 +201,16 @@ fn main() {
                 &best(slurp, &[path, "--top", "20"]),
             );
         }
+        let doms = best(heapscope, &["dominators", path, "--timings"]);
+        line("heapscope dominators (to retained)", &doms);
+        if let Some(analyzer) = &analyzer {
+            let out = std::env::temp_dir().join("heapscope-bench-analyzer.json");
+            line(
+                "hprof-analyzer 0.2.2 (full report)",
+                &run(analyzer, &[path, out.to_str().expect("utf-8")]),
+            );
+            let _ = std::fs::remove_file(out);
+        }
         let model = reported(&full.stderr, "model memory ");
         let phases: Vec<String> = full
             .stderr
@@ -179,5 +222,16 @@ fn main() {
         if let Some(model) = model {
             println!("{name:<14}   model memory: {:.2} GB", gb(model));
         }
+        let dom_time = doms
+            .stderr
+            .lines()
+            .find_map(|l| l.strip_prefix("time dominators"))
+            .map(|t| t.trim().to_string())
+            .unwrap_or_default();
+        println!("{name:<14}   dominators and retained sizes alone: {dom_time}");
+        let (median, max, count) = paths_timing(dump);
+        println!(
+            "{name:<14}   paths to GC roots, {count} objects: median {median:.2} ms, max {max:.2} ms"
+        );
     }
 }

@@ -3,6 +3,8 @@
 //! over all GC roots; `java.lang.ref.Reference.referent` edges count or not
 //! by the kind of reference.
 
+use rustc_hash::FxHashMap;
+
 use crate::heap::Heap;
 use crate::hprof::read_id;
 
@@ -202,7 +204,9 @@ impl ReferenceClasses {
 
 /// The heap as a [`Graph`] for the dominator tree: nodes are the objects
 /// plus a virtual root (number `object_count()`) that points to every GC
-/// root; each object also points to its class object.
+/// root. Besides the references of the model, each object points to its
+/// class object and each class loader to the classes it defined (as in
+/// MAT), so that a class lives as long as its instances or its loader.
 pub struct HeapGraph<'h> {
     heap: &'h Heap,
     pub referents: Referents,
@@ -215,6 +219,11 @@ pub struct HeapGraph<'h> {
     /// of class objects.
     by_class_offsets: Vec<u32>,
     by_class: Vec<u32>,
+    /// Class loader objects and the class objects each defined.
+    is_loader: Vec<u64>,
+    defined: FxHashMap<u32, Vec<u32>>,
+    /// Per class index: its loader object, or NONE.
+    loader_of: Vec<u32>,
 }
 
 impl<'h> HeapGraph<'h> {
@@ -243,6 +252,21 @@ impl<'h> HeapGraph<'h> {
             by_class[cursor[c] as usize] = o;
             cursor[c] += 1;
         }
+        let mut is_loader = vec![0u64; n.div_ceil(64)];
+        let mut defined: FxHashMap<u32, Vec<u32>> = FxHashMap::default();
+        let mut loader_of = vec![NONE; classes.len()];
+        for (c, class) in classes.iter() {
+            let (Some(loader), Some(object)) = (heap.find(class.loader_id), heap.class_object(c))
+            else {
+                continue;
+            };
+            if class.loader_id == 0 || loader == object {
+                continue;
+            }
+            loader_of[c as usize] = loader;
+            is_loader[loader as usize / 64] |= 1 << (loader % 64);
+            defined.entry(loader).or_default().push(object);
+        }
         HeapGraph {
             heap,
             referents,
@@ -252,6 +276,9 @@ impl<'h> HeapGraph<'h> {
             class_objects,
             by_class_offsets,
             by_class,
+            is_loader,
+            defined,
+            loader_of,
         }
     }
 
@@ -274,6 +301,15 @@ impl<'h> HeapGraph<'h> {
     pub fn is_root(&self, o: u32) -> bool {
         self.is_root[o as usize / 64] & (1 << (o % 64)) != 0
     }
+
+    /// The class objects a class loader object defined.
+    #[inline]
+    fn defined_by(&self, o: u32) -> &[u32] {
+        if self.is_loader[o as usize / 64] & (1 << (o % 64)) == 0 {
+            return &[];
+        }
+        self.defined.get(&o).map(Vec::as_slice).unwrap_or(&[])
+    }
 }
 
 impl Graph for HeapGraph<'_> {
@@ -290,7 +326,7 @@ impl Graph for HeapGraph<'_> {
         if v == self.virtual_root() {
             self.roots.len() as u32
         } else {
-            1 + self.heap.outgoing(v).len() as u32
+            1 + self.heap.outgoing(v).len() as u32 + self.defined_by(v).len() as u32
         }
     }
 
@@ -303,8 +339,11 @@ impl Graph for HeapGraph<'_> {
             let c = self.class_objects[self.heap.class_of(v) as usize];
             return (c != NONE && c != v).then_some(c);
         }
-        let w = self.heap.outgoing(v)[k as usize - 1];
-        (!self.references.skips(self.heap, self.referents, v, w)).then_some(w)
+        let out = self.heap.outgoing(v);
+        match out.get(k as usize - 1) {
+            Some(&w) => (!self.references.skips(self.heap, self.referents, v, w)).then_some(w),
+            None => Some(self.defined_by(v)[k as usize - 1 - out.len()]),
+        }
     }
 
     fn for_each_predecessor(&self, v: u32, mut f: impl FnMut(u32)) {
@@ -317,6 +356,10 @@ impl Graph for HeapGraph<'_> {
             }
         }
         if let Some(c) = self.heap.as_class(v) {
+            let loader = self.loader_of[c as usize];
+            if loader != NONE {
+                f(loader);
+            }
             for &u in self.instances(c) {
                 if u != v {
                     f(u);

@@ -71,21 +71,23 @@ fn which(tool: &str) -> Option<PathBuf> {
     })
 }
 
-/// The test programs compiled once per test process (for Java 17, so that
-/// every JDK here runs them).
+/// The test programs (`tests/java/` and the demo's `assets/demo/`)
+/// compiled once per test process, for Java 17 so that every JDK here runs
+/// them.
 pub fn classes() -> &'static Path {
     static DIR: OnceLock<tempfile::TempDir> = OnceLock::new();
     DIR.get_or_init(|| {
         let dir = tempfile::tempdir().expect("temp dir");
-        let sources: Vec<PathBuf> =
-            std::fs::read_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/java"))
-                .expect("tests/java")
-                .flatten()
-                .map(|e| e.path())
-                .filter(|p| p.extension().is_some_and(|e| e == "java"))
-                .collect();
+        let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+        let sources: Vec<PathBuf> = ["tests/java", "assets/demo"]
+            .iter()
+            .flat_map(|d| std::fs::read_dir(root.join(d)).expect("java sources"))
+            .flatten()
+            .map(|e| e.path())
+            .filter(|p| p.extension().is_some_and(|e| e == "java"))
+            .collect();
         let status = Command::new(system_jdk().tool("javac"))
-            .args(["--release", "17", "-d"])
+            .args(["--release", "17", "-nowarn", "-d"])
             .arg(dir.path())
             .args(&sources)
             .status()
