@@ -210,6 +210,8 @@ impl ReferenceClasses {
 pub struct HeapGraph<'h> {
     heap: &'h Heap,
     pub referents: Referents,
+    /// Every referent counts: no edge needs checking.
+    all: bool,
     pub references: ReferenceClasses,
     roots: Vec<u32>,
     is_root: Vec<u64>,
@@ -270,6 +272,7 @@ impl<'h> HeapGraph<'h> {
         HeapGraph {
             heap,
             referents,
+            all: referents == Referents::ALL,
             references: ReferenceClasses::new(heap),
             roots,
             is_root,
@@ -341,18 +344,27 @@ impl Graph for HeapGraph<'_> {
         }
         let out = self.heap.outgoing(v);
         match out.get(k as usize - 1) {
-            Some(&w) => (!self.references.skips(self.heap, self.referents, v, w)).then_some(w),
+            Some(&w) => {
+                (self.all || !self.references.skips(self.heap, self.referents, v, w)).then_some(w)
+            }
             None => Some(self.defined_by(v)[k as usize - 1 - out.len()]),
         }
     }
 
     fn for_each_predecessor(&self, v: u32, mut f: impl FnMut(u32)) {
+        if v == self.virtual_root() {
+            return;
+        }
         if self.is_root(v) {
             f(self.virtual_root());
         }
-        for &u in self.heap.incoming(v) {
-            if !self.references.skips(self.heap, self.referents, u, v) {
-                f(u);
+        if self.all {
+            self.heap.incoming(v).iter().copied().for_each(&mut f);
+        } else {
+            for &u in self.heap.incoming(v) {
+                if !self.references.skips(self.heap, self.referents, u, v) {
+                    f(u);
+                }
             }
         }
         if let Some(c) = self.heap.as_class(v) {

@@ -4,6 +4,8 @@
 //! Linear space, near-linear time, and no recursion: a chain of millions
 //! of nodes (a Finalizer list) is as easy as a tree.
 
+use rayon::prelude::*;
+
 use crate::progress::{Cancelled, Progress};
 
 /// No node: unreachable, or the root's dominator.
@@ -34,7 +36,7 @@ pub struct DomTree {
 
 /// Computes the dominator tree of `g`. Checks `progress` for cancellation
 /// and counts the reachable nodes done, twice (search, then dominators).
-pub fn dominators<G: Graph>(g: &G, progress: &Progress) -> Result<DomTree, Cancelled> {
+pub fn dominators<G: Graph + Sync>(g: &G, progress: &Progress) -> Result<DomTree, Cancelled> {
     let n = g.node_count();
     let root = g.root();
     // Depth-first search: preorder numbers and tree parents (in preorder).
@@ -68,35 +70,57 @@ pub fn dominators<G: Graph>(g: &G, progress: &Progress) -> Result<DomTree, Cance
     let m = vertex.len();
     progress.set(m as u64);
 
+    // Predecessors in preorder numbers, gathered in parallel chunks: the
+    // random lookups overlap, and the sequential pass below streams them.
+    const CHUNK: usize = 1 << 16;
+    let preds: Vec<(Vec<u32>, Vec<u32>)> = (0..m.div_ceil(CHUNK))
+        .into_par_iter()
+        .map(|c| {
+            let (lo, hi) = (c * CHUNK, ((c + 1) * CHUNK).min(m));
+            let mut offsets = Vec::with_capacity(hi - lo + 1);
+            let mut list = Vec::new();
+            offsets.push(0u32);
+            for &v in &vertex[lo..hi] {
+                g.for_each_predecessor(v, |u| {
+                    let pu = pre[u as usize];
+                    if pu != NONE {
+                        list.push(pu);
+                    }
+                });
+                offsets.push(list.len() as u32);
+            }
+            (offsets, list)
+        })
+        .collect();
+    progress.check()?;
+    drop(pre);
+
     // Semidominators, in reverse preorder, with a compressed forest
     // (ancestor, label) for the minimum semidominator on a path.
     let mut semi: Vec<u32> = (0..m as u32).collect();
-    let mut label: Vec<u32> = (0..m as u32).collect();
-    let mut ancestor: Vec<u32> = vec![NONE; m];
+    // (ancestor, label) side by side: eval reads both of a vertex.
+    let mut forest: Vec<(u32, u32)> = (0..m as u32).map(|v| (NONE, v)).collect();
     let mut path: Vec<u32> = Vec::new();
     for w in (1..m).rev() {
+        let (offsets, list) = &preds[w / CHUNK];
+        let k = w % CHUNK;
         let mut s = semi[w];
-        g.for_each_predecessor(vertex[w], |u| {
-            let pu = pre[u as usize];
-            if pu == NONE {
-                return;
-            }
-            let x = eval(pu, &mut ancestor, &mut label, &semi, &mut path);
+        for &pu in &list[offsets[k] as usize..offsets[k + 1] as usize] {
+            let x = eval(pu, &mut forest, &semi, &mut path);
             s = s.min(semi[x as usize]);
-        });
+        }
         semi[w] = s;
-        ancestor[w] = parent[w];
+        forest[w].0 = parent[w];
         if w % (1 << 20) == 0 {
             progress.set((2 * m - w) as u64);
             progress.check()?;
         }
     }
-    drop(label);
-    drop(pre);
+    drop(preds);
+    let mut idom_pre: Vec<u32> = forest.into_iter().map(|(a, _)| a).collect();
 
     // Immediate dominators: the nearest ancestor of the parent at or
     // above the semidominator, in preorder so that ancestors are final.
-    let idom_pre = &mut ancestor;
     idom_pre[0] = 0;
     for w in 1..m {
         let mut x = parent[w];
@@ -118,25 +142,30 @@ pub fn dominators<G: Graph>(g: &G, progress: &Progress) -> Result<DomTree, Cance
 }
 
 /// The vertex with the smallest semidominator on the forest path from `v`
-/// to its tree root, compressing the path on the way.
+/// to its tree root, compressing the path on the way. `forest[v]` is
+/// (ancestor, label).
 #[inline]
-fn eval(v: u32, ancestor: &mut [u32], label: &mut [u32], semi: &[u32], path: &mut Vec<u32>) -> u32 {
-    if ancestor[v as usize] == NONE {
+fn eval(v: u32, forest: &mut [(u32, u32)], semi: &[u32], path: &mut Vec<u32>) -> u32 {
+    let a = forest[v as usize].0;
+    if a == NONE {
         return v;
     }
-    let mut x = v;
-    while ancestor[ancestor[x as usize] as usize] != NONE {
-        path.push(x);
-        x = ancestor[x as usize];
-    }
-    while let Some(y) = path.pop() {
-        let a = ancestor[y as usize] as usize;
-        if semi[label[a] as usize] < semi[label[y as usize] as usize] {
-            label[y as usize] = label[a];
+    if forest[a as usize].0 != NONE {
+        let mut x = v;
+        while forest[forest[x as usize].0 as usize].0 != NONE {
+            path.push(x);
+            x = forest[x as usize].0;
         }
-        ancestor[y as usize] = ancestor[a];
+        while let Some(y) = path.pop() {
+            let (a, a_label) = forest[forest[y as usize].0 as usize];
+            let y = &mut forest[y as usize];
+            if semi[a_label as usize] < semi[y.1 as usize] {
+                y.1 = a_label;
+            }
+            y.0 = a;
+        }
     }
-    label[v as usize]
+    forest[v as usize].1
 }
 
 #[cfg(test)]
