@@ -94,9 +94,31 @@ fn peer(name: &str) -> Option<PathBuf> {
         .find(|p| p.is_file())
 }
 
-/// Paths to GC roots, in process, for a spread of objects: (median, max)
-/// milliseconds.
+/// Paths to GC roots for a spread of objects, in a child process (so that
+/// this one stays small: a child's peak RSS starts from its parent's):
+/// (median, max) milliseconds and how many objects.
 fn paths_timing(dump: &Path) -> (f64, f64, usize) {
+    let out = Command::new(std::env::current_exe().expect("bench binary"))
+        .arg("--paths-timing")
+        .arg(dump)
+        .output()
+        .expect("run the paths timing");
+    let text = String::from_utf8_lossy(&out.stdout);
+    let mut words = text
+        .split_whitespace()
+        .map(|w| w.parse::<f64>().expect("figure"));
+    let (Some(median), Some(max), Some(count)) = (words.next(), words.next(), words.next()) else {
+        panic!(
+            "paths timing failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    };
+    (median, max, count as usize)
+}
+
+/// The child's side of [`paths_timing`]: loads the dump and prints
+/// "median max count".
+fn paths_timing_child(dump: &Path) {
     use heapscope::analysis::paths::{PathOptions, paths_to_roots};
     use heapscope::heap::{Heap, LoadOptions};
     use heapscope::progress::Progress;
@@ -112,7 +134,12 @@ fn paths_timing(dump: &Path) -> (f64, f64, usize) {
         })
         .collect();
     times.sort_by(f64::total_cmp);
-    (times[times.len() / 2], times[times.len() - 1], times.len())
+    println!(
+        "{} {} {}",
+        times[times.len() / 2],
+        times[times.len() - 1],
+        times.len()
+    );
 }
 
 fn default_dumps() -> Vec<PathBuf> {
@@ -142,6 +169,11 @@ fn gb(bytes: u64) -> f64 {
 }
 
 fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    if let Some(i) = args.iter().position(|a| a == "--paths-timing") {
+        paths_timing_child(Path::new(&args[i + 1]));
+        return;
+    }
     let mut dumps: Vec<PathBuf> = std::env::args()
         .skip(1)
         .filter(|a| !a.starts_with("--"))

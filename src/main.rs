@@ -403,6 +403,7 @@ fn paths(
         max,
         referents,
         exclude,
+        ..PathOptions::default()
     };
     let described = referents.describe();
     let set: Vec<u32> = match targets {

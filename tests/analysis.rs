@@ -268,14 +268,16 @@ fn check_finalizer_states(jdk: &Jdk) {
         // And no strong path to them, but one through their Finalizer.
         let doomed_one = instances(heap, "FinalizerStates$Doomed")[0];
         assert!(
-            paths::paths_to_roots(heap, doomed_one, &PathOptions::default()).is_empty(),
+            paths::paths_to_roots(heap, doomed_one, &PathOptions::default())
+                .paths
+                .is_empty(),
             "{label}"
         );
         let with_final = PathOptions {
             referents: Referents::NONE.with(heapscope::analysis::graph::RefKind::Final),
             ..PathOptions::default()
         };
-        let found = paths::paths_to_roots(heap, doomed_one, &with_final);
+        let found = paths::paths_to_roots(heap, doomed_one, &with_final).paths;
         assert!(!found.is_empty(), "{label}");
         let second = found[0].steps[1].object;
         assert_eq!(
@@ -319,7 +321,9 @@ fn timer_queue_leak() {
     // the task array and the TaskQueue, to the timer thread's frame.
     let task = instances(&heap, "TimerLeakDemo$CancelTimerTask")[17];
     let statement = heap.field_object(task, "statement").unwrap();
-    let found = paths::paths_to_roots(&heap, statement, &PathOptions::default());
+    let search = paths::paths_to_roots(&heap, statement, &PathOptions::default());
+    assert!(search.complete);
+    let found = search.paths;
     assert!(!found.is_empty());
     let path = &found[0];
     let classes: Vec<&str> = path
@@ -353,7 +357,7 @@ fn timer_queue_leak() {
         exclude: vec![ExcludedField::parse("java.util.TaskQueue:queue").unwrap()],
         ..PathOptions::default()
     };
-    for p in paths::paths_to_roots(&heap, statement, &without) {
+    for p in paths::paths_to_roots(&heap, statement, &without).paths {
         assert!(
             p.steps
                 .iter()

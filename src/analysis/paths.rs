@@ -35,13 +35,17 @@ impl ExcludedField {
     }
 }
 
-/// Which references a path may use.
+/// Which references a path may use, and how far to look.
 #[derive(Clone, Debug)]
 pub struct PathOptions {
     /// How many paths at most.
     pub max: usize,
     pub referents: Referents,
     pub exclude: Vec<ExcludedField>,
+    /// Once a path is found, how many more objects to visit looking for
+    /// others (an object shared by half the heap and held by one root
+    /// would otherwise send the search over everything).
+    pub budget: usize,
 }
 
 impl Default for PathOptions {
@@ -50,8 +54,19 @@ impl Default for PathOptions {
             max: 10,
             referents: Referents::NONE,
             exclude: Vec::new(),
+            budget: 200_000,
         }
     }
+}
+
+/// The paths found, and whether the search ran to its end.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct PathSearch {
+    pub paths: Vec<RootPath>,
+    /// False when the budget stopped the search: more paths may exist.
+    pub complete: bool,
+    /// Objects visited.
+    pub visited: usize,
 }
 
 /// The references a search follows.
@@ -174,22 +189,27 @@ fn root_kinds(heap: &Heap, o: u32) -> Vec<RootKind> {
 /// The shortest paths from GC roots to `target`, one per root object
 /// reached, shortest first, at most `options.max`. Searches backwards
 /// breadth-first over incoming references; a root ends a path.
-pub fn paths_to_roots(heap: &Heap, target: u32, options: &PathOptions) -> Vec<RootPath> {
+pub fn paths_to_roots(heap: &Heap, target: u32, options: &PathOptions) -> PathSearch {
     let filter = Filter::new(heap, options.referents, &options.exclude);
-    paths_with(&filter, target, options.max)
+    paths_with(&filter, target, options.max, options.budget)
 }
 
 /// [`paths_to_roots`] with a filter made once for many queries.
-pub fn paths_with(filter: &Filter<'_>, target: u32, max: usize) -> Vec<RootPath> {
+pub fn paths_with(filter: &Filter<'_>, target: u32, max: usize, budget: usize) -> PathSearch {
     let heap = filter.heap;
     let mut next: FxHashMap<u32, u32> = FxHashMap::default();
     let mut queue = VecDeque::new();
     let mut paths = Vec::new();
+    let mut limit = usize::MAX;
     next.insert(target, NONE);
     queue.push_back(target);
     while let Some(x) = queue.pop_front() {
-        if paths.len() >= max {
-            break;
+        if paths.len() >= max || next.len() > limit {
+            return PathSearch {
+                paths,
+                complete: false,
+                visited: next.len(),
+            };
         }
         if heap.is_root(x) {
             let mut steps = Vec::with_capacity(8);
@@ -218,6 +238,9 @@ pub fn paths_with(filter: &Filter<'_>, target: u32, max: usize) -> Vec<RootPath>
                 root_kinds: root_kinds(heap, x),
                 roots,
             });
+            if paths.len() == 1 {
+                limit = next.len().saturating_add(budget);
+            }
             continue; // paths end at the first root
         }
         for &u in heap.incoming(x) {
@@ -227,7 +250,11 @@ pub fn paths_with(filter: &Filter<'_>, target: u32, max: usize) -> Vec<RootPath>
             }
         }
     }
-    paths
+    PathSearch {
+        paths,
+        complete: true,
+        visited: next.len(),
+    }
 }
 
 /// The shortest strong path from some GC root to every object, from one

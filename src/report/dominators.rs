@@ -2,15 +2,13 @@ use serde_json::{Value, json};
 
 use crate::analysis::dominators::{Children, Dominators};
 use crate::heap::Heap;
-use crate::units::{bytes, hex_id, thousands};
+use crate::units::{bytes, thousands};
 
 fn object_json(heap: &Heap, doms: &Dominators, o: u32) -> Value {
-    json!({
-        "id": hex_id(heap.id(o)),
-        "class": heap.class(heap.class_of(o)).name,
-        "shallow_bytes": heap.shallow_size(o),
-        "retained_bytes": doms.retained(o),
-    })
+    let mut v = super::object_json(heap, o);
+    v["shallow_bytes"] = json!(heap.shallow_size(o));
+    v["retained_bytes"] = json!(doms.retained(o));
+    v
 }
 
 /// `{"references", "reachable_objects", ..., "objects": [{"id", "class",
@@ -55,11 +53,7 @@ pub fn text(
                 100.0 * doms.retained(o) as f64 / total.max(1) as f64
             ),
             thousands(heap.shallow_size(o)),
-            format!(
-                "{indent}{} {}",
-                heap.class(heap.class_of(o)).name,
-                hex_id(heap.id(o))
-            ),
+            format!("{indent}{}", super::object_label(heap, o)),
         ]
     };
     let mut body = Vec::new();

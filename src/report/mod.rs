@@ -7,6 +7,32 @@ pub mod histogram;
 pub mod paths;
 pub mod summary;
 
+use crate::heap::Heap;
+use crate::units::hex_id;
+
+/// An object for people: `java.util.TaskQueue 0xfc0581c8`, or for a class
+/// object `class java.util.TaskQueue 0xfc0581c8`.
+pub(crate) fn object_label(heap: &Heap, o: u32) -> String {
+    match heap.as_class(o) {
+        Some(c) => format!("class {} {}", heap.class(c).name, hex_id(heap.id(o))),
+        None => format!(
+            "{} {}",
+            heap.class(heap.class_of(o)).name,
+            hex_id(heap.id(o))
+        ),
+    }
+}
+
+/// JSON of an object: id and class, and for a class object which class.
+pub(crate) fn object_json(heap: &Heap, o: u32) -> serde_json::Value {
+    let mut v =
+        serde_json::json!({"id": hex_id(heap.id(o)), "class": heap.class(heap.class_of(o)).name});
+    if let Some(c) = heap.as_class(o) {
+        v["class_object_of"] = serde_json::json!(heap.class(c).name);
+    }
+    v
+}
+
 /// A left-aligned text table with right-aligned number columns.
 pub(crate) fn table(header: &[&str], numeric: &[bool], rows: &[Vec<String>]) -> String {
     let mut widths: Vec<usize> = header.iter().map(|h| h.chars().count()).collect();

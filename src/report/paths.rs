@@ -1,20 +1,20 @@
 use serde_json::{Value, json};
 
-use crate::analysis::paths::{MergedPaths, RootPath};
+use crate::analysis::paths::{MergedPaths, PathSearch};
 use crate::heap::Heap;
 use crate::units::{hex_id, thousands};
 
-fn step_json(heap: &Heap, o: u32) -> Value {
-    json!({"id": hex_id(heap.id(o)), "class": heap.class(heap.class_of(o)).name})
-}
+use super::{object_json as step_json, object_label as describe};
 
 /// `{"object", "class", "references", "paths": [[{"id", "class", "field"},
 /// ..., {"id", "class", "field", "root_kinds"}]]}`, object first.
-pub fn json(heap: &Heap, target: u32, references: &str, paths: &[RootPath]) -> Value {
+pub fn json(heap: &Heap, target: u32, references: &str, search: &PathSearch) -> Value {
+    let paths = &search.paths;
     json!({
         "object": hex_id(heap.id(target)),
         "class": heap.class(heap.class_of(target)).name,
         "references": references,
+        "complete": search.complete,
         "paths": paths.iter().map(|p| {
             let last = p.steps.len() - 1;
             p.steps.iter().enumerate().map(|(i, s)| {
@@ -32,15 +32,8 @@ pub fn json(heap: &Heap, target: u32, references: &str, paths: &[RootPath]) -> V
     })
 }
 
-fn describe(heap: &Heap, o: u32) -> String {
-    format!(
-        "{} {}",
-        heap.class(heap.class_of(o)).name,
-        hex_id(heap.id(o))
-    )
-}
-
-pub fn text(heap: &Heap, target: u32, references: &str, paths: &[RootPath]) -> String {
+pub fn text(heap: &Heap, target: u32, references: &str, search: &PathSearch) -> String {
+    let paths = &search.paths;
     let mut out = format!("{} ({references})\n", describe(heap, target));
     if paths.is_empty() {
         out.push_str("no GC root reaches it by these references\n");
@@ -69,6 +62,12 @@ pub fn text(heap: &Heap, target: u32, references: &str, paths: &[RootPath]) -> S
         for r in &p.roots {
             out.push_str(&format!("     GC root: {r}\n"));
         }
+    }
+    if !search.complete {
+        out.push_str(&format!(
+            "\n(the search stopped after {} objects: more roots may reach it by longer paths)\n",
+            thousands(search.visited as u64)
+        ));
     }
     out
 }
