@@ -96,49 +96,59 @@ fn peer(name: &str) -> Option<PathBuf> {
 
 /// Paths to GC roots for a spread of objects, in a child process (so that
 /// this one stays small: a child's peak RSS starts from its parent's):
-/// (median, max) milliseconds and how many objects.
-fn paths_timing(dump: &Path) -> (f64, f64, usize) {
+/// a line "median p95 max count slowest-class its-path-length".
+fn paths_timing(dump: &Path) -> String {
     let out = Command::new(std::env::current_exe().expect("bench binary"))
         .arg("--paths-timing")
         .arg(dump)
         .output()
         .expect("run the paths timing");
-    let text = String::from_utf8_lossy(&out.stdout);
-    let mut words = text
-        .split_whitespace()
-        .map(|w| w.parse::<f64>().expect("figure"));
-    let (Some(median), Some(max), Some(count)) = (words.next(), words.next(), words.next()) else {
-        panic!(
-            "paths timing failed: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-    };
-    (median, max, count as usize)
+    let text = String::from_utf8_lossy(&out.stdout).trim().to_string();
+    let w: Vec<&str> = text.split_whitespace().collect();
+    assert!(
+        w.len() == 6,
+        "paths timing failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let ms = |s: &str| s.parse::<f64>().expect("figure");
+    format!(
+        "{} objects: median {:.2} ms, 95th percentile {:.2} ms, max {:.2} ms ({}, a path of {} references)",
+        w[3],
+        ms(w[0]),
+        ms(w[1]),
+        ms(w[2]),
+        w[4],
+        w[5]
+    )
 }
 
-/// The child's side of [`paths_timing`]: loads the dump and prints
-/// "median max count".
+/// The child's side of [`paths_timing`]: loads the dump, times 100
+/// objects spread over it and prints the figures.
 fn paths_timing_child(dump: &Path) {
     use heapscope::analysis::paths::{PathOptions, paths_to_roots};
     use heapscope::heap::{Heap, LoadOptions};
     use heapscope::progress::Progress;
     let heap = Heap::open(dump, &LoadOptions::default(), &Progress::new()).expect("load");
     let n = heap.object_count();
-    let mut times: Vec<f64> = (0..100u32)
+    let mut times: Vec<(f64, u32, usize)> = (0..100u32)
         .map(|i| {
             let o = (i as u64 * 2_654_435_761 % n as u64) as u32;
             let t = Instant::now();
             let found = paths_to_roots(&heap, o, &PathOptions::default());
-            std::hint::black_box(found);
-            t.elapsed().as_secs_f64() * 1000.0
+            let ms = t.elapsed().as_secs_f64() * 1000.0;
+            (ms, o, found.paths.first().map_or(0, |p| p.steps.len() - 1))
         })
         .collect();
-    times.sort_by(f64::total_cmp);
+    times.sort_by(|a, b| a.0.total_cmp(&b.0));
+    let (max, slowest, length) = times[times.len() - 1];
     println!(
-        "{} {} {}",
-        times[times.len() / 2],
-        times[times.len() - 1],
-        times.len()
+        "{} {} {} {} {} {}",
+        times[times.len() / 2].0,
+        times[times.len() * 95 / 100].0,
+        max,
+        times.len(),
+        heap.class(heap.class_of(slowest)).name,
+        length
     );
 }
 
@@ -261,9 +271,6 @@ fn main() {
             .map(|t| t.trim().to_string())
             .unwrap_or_default();
         println!("{name:<14}   dominators and retained sizes alone: {dom_time}");
-        let (median, max, count) = paths_timing(dump);
-        println!(
-            "{name:<14}   paths to GC roots, {count} objects: median {median:.2} ms, max {max:.2} ms"
-        );
+        println!("{name:<14}   paths to GC roots, {}", paths_timing(dump));
     }
 }

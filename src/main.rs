@@ -268,6 +268,7 @@ fn summary(common: &Common) -> Result<(), Failure> {
     } else {
         print!("{}", report::summary::text(&heap));
     }
+    leave(heap);
     Ok(())
 }
 
@@ -340,6 +341,7 @@ fn histogram(
         let children = doms.children();
         let per_class = doms.class_retained(&heap, &children);
         print(heap.census(), Some(&per_class));
+        leave((heap, doms, children));
     } else {
         let (_dump, census) =
             with_progress(|p| heap::open_census(&common.dump, &options(common), p))?;
@@ -366,7 +368,15 @@ fn dominators(
     } else {
         print!("{}", report::dominators::text(&heap, &doms, &biggest, kids));
     }
+    leave(tree);
+    leave((heap, doms));
     Ok(())
+}
+
+/// Drops nothing: the process ends right after a report, and the OS
+/// reclaims a big heap model faster than freeing it (0.5 s on a 2 GB dump).
+fn leave<T>(value: T) {
+    std::mem::forget(value);
 }
 
 enum Targets {
@@ -475,6 +485,7 @@ fn finalizers(common: &Common) -> Result<(), Failure> {
     } else {
         print!("{}", report::finalizers::text(&heap, &report));
     }
+    leave((heap, doms));
     Ok(())
 }
 

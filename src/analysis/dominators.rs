@@ -184,26 +184,35 @@ impl Dominators {
     }
 }
 
-/// The `n` indexes in `0..len` with the largest keys (ties: lower index).
+/// The `n` indexes in `0..len` with the largest keys (ties: lower index),
+/// largest first: each chunk keeps its best `n` in a small heap.
 pub fn top_by(len: usize, n: usize, key: impl Fn(u32) -> u64 + Sync) -> Vec<u32> {
+    use std::cmp::Reverse;
+    use std::collections::BinaryHeap;
     if n == 0 {
         return Vec::new();
     }
-    let mut best: Vec<u32> = (0..len as u32)
+    const CHUNK: usize = 1 << 16;
+    let rank = |o: u32| (key(o), Reverse(o));
+    let mut best: Vec<u32> = (0..len.div_ceil(CHUNK))
         .into_par_iter()
-        .fold(Vec::new, |mut acc: Vec<u32>, o| {
-            acc.push(o);
-            if acc.len() >= 2 * n.max(64) {
-                acc.select_nth_unstable_by(n - 1, |&a, &b| key(b).cmp(&key(a)).then(a.cmp(&b)));
-                acc.truncate(n);
+        .flat_map_iter(|c| {
+            let mut heap = BinaryHeap::with_capacity(n + 1);
+            for o in (c * CHUNK..len.min((c + 1) * CHUNK)).map(|o| o as u32) {
+                let r = rank(o);
+                if heap.len() < n {
+                    heap.push(Reverse(r));
+                } else if heap.peek().is_some_and(|Reverse(worst)| r > *worst) {
+                    heap.pop();
+                    heap.push(Reverse(r));
+                }
             }
-            acc
+            heap.into_iter()
+                .map(|Reverse((_, Reverse(o)))| o)
+                .collect::<Vec<_>>()
         })
-        .reduce(Vec::new, |mut a, b| {
-            a.extend(b);
-            a
-        });
-    best.sort_unstable_by(|&a, &b| key(b).cmp(&key(a)).then(a.cmp(&b)));
+        .collect();
+    best.sort_unstable_by_key(|&o| Reverse(rank(o)));
     best.truncate(n);
     best
 }
@@ -226,5 +235,21 @@ impl Children {
     pub fn roots(&self) -> &[u32] {
         let n = self.offsets.len() - 2;
         &self.list[self.offsets[n] as usize..self.offsets[n + 1] as usize]
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::top_by;
+
+    #[test]
+    fn top_by_keeps_the_largest_in_order() {
+        let keys: Vec<u64> = (0..200_000u64).map(|i| (i * 7919) % 1000).collect();
+        let top = top_by(keys.len(), 5, |o| keys[o as usize]);
+        let mut expected: Vec<u32> = (0..keys.len() as u32).collect();
+        expected.sort_by_key(|&o| (std::cmp::Reverse(keys[o as usize]), o));
+        assert_eq!(top, expected[..5].to_vec());
+        assert!(top_by(3, 0, |o| o as u64).is_empty());
+        assert_eq!(top_by(3, 10, |o| o as u64), vec![2, 1, 0]);
     }
 }

@@ -226,6 +226,9 @@ pub struct HeapGraph<'h> {
     defined: FxHashMap<u32, Vec<u32>>,
     /// Per class index: its loader object, or NONE.
     loader_of: Vec<u32>,
+    /// Class objects: a bitset, and each one's class index.
+    is_class_object: Vec<u64>,
+    class_of_object: FxHashMap<u32, u32>,
 }
 
 impl<'h> HeapGraph<'h> {
@@ -237,7 +240,7 @@ impl<'h> HeapGraph<'h> {
             is_root[r as usize / 64] |= 1 << (r % 64);
         }
         let classes = heap.classes();
-        let class_objects = (0..classes.len() as u32)
+        let class_objects: Vec<u32> = (0..classes.len() as u32)
             .map(|c| heap.class_object(c).unwrap_or(NONE))
             .collect();
         let mut by_class_offsets = vec![0u32; classes.len() + 1];
@@ -269,10 +272,20 @@ impl<'h> HeapGraph<'h> {
             is_loader[loader as usize / 64] |= 1 << (loader % 64);
             defined.entry(loader).or_default().push(object);
         }
+        let mut is_class_object = vec![0u64; n.div_ceil(64)];
+        let mut class_of_object = FxHashMap::default();
+        for (c, &o) in class_objects.iter().enumerate() {
+            if o != NONE {
+                is_class_object[o as usize / 64] |= 1 << (o % 64);
+                class_of_object.insert(o, c as u32);
+            }
+        }
         HeapGraph {
             heap,
             referents,
             all: referents == Referents::ALL,
+            is_class_object,
+            class_of_object,
             references: ReferenceClasses::new(heap),
             roots,
             is_root,
@@ -367,7 +380,12 @@ impl Graph for HeapGraph<'_> {
                 }
             }
         }
-        if let Some(c) = self.heap.as_class(v) {
+        // A bitset test first: reading the record to ask would touch the
+        // mapped dump at a random place for every object.
+        if self.is_class_object[v as usize / 64] & (1 << (v % 64)) == 0 {
+            return;
+        }
+        if let Some(&c) = self.class_of_object.get(&v) {
             let loader = self.loader_of[c as usize];
             if loader != NONE {
                 f(loader);
