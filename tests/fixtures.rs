@@ -859,12 +859,10 @@ fn eight_byte_ids() {
     }
 }
 
-/// A JDK 8 String: `char[] value` with `offset` and `count`.
-fn jdk8_strings(id_size: u32) {
+/// Object, a JDK 8 String class (0x200: `char[] value`, then `offset` and
+/// `count` of type `ty`) and `char[]` (0x300).
+fn jdk8_string_classes(id_size: u32, ty: BasicType) -> (Hprof, Body) {
     let (c_object, c_string, c_chars) = (0x100, 0x200, 0x300);
-    let (chars, hello, xx, empty) = (0x1000, 0x2000, 0x2100, 0x2200);
-    let text = "xxHello, wörld €yy";
-    let units: Vec<Value> = text.encode_utf16().map(Value::Char).collect();
     let mut w = Hprof::new("1.0.2", id_size);
     w.string(1, "java/lang/Object")
         .string(2, "java/lang/String")
@@ -872,29 +870,32 @@ fn jdk8_strings(id_size: u32) {
         .string(4, "value")
         .string(5, "offset")
         .string(6, "count")
-        .string(7, "hash")
         .load_class(1, c_object, 1)
         .load_class(2, c_string, 2)
         .load_class(3, c_chars, 3);
-    let string = |value: u64, offset: i32, count: i32| {
-        [
-            Value::Object(value),
-            Value::Int(offset),
-            Value::Int(count),
-            Value::Int(0),
-        ]
-    };
     let mut b = Body::new(id_size);
     b.class_dump(&ClassDef::new(c_object, 0))
         .class_dump(
             &ClassDef::new(c_string, c_object)
                 .field(4, BasicType::Object)
-                .field(5, BasicType::Int)
-                .field(6, BasicType::Int)
-                .field(7, BasicType::Int),
+                .field(5, ty)
+                .field(6, ty),
         )
-        .class_dump(&ClassDef::new(c_chars, c_object))
-        .primitive_array(chars, BasicType::Char, &units)
+        .class_dump(&ClassDef::new(c_chars, c_object));
+    (w, b)
+}
+
+/// A JDK 8 String: `char[] value` with `offset` and `count`.
+fn jdk8_strings(id_size: u32) {
+    let c_string = 0x200;
+    let (chars, hello, xx, empty) = (0x1000, 0x2000, 0x2100, 0x2200);
+    let text = "xxHello, wörld €yy";
+    let units: Vec<Value> = text.encode_utf16().map(Value::Char).collect();
+    let (mut w, mut b) = jdk8_string_classes(id_size, BasicType::Int);
+    let string = |value: u64, offset: i32, count: i32| {
+        [Value::Object(value), Value::Int(offset), Value::Int(count)]
+    };
+    b.primitive_array(chars, BasicType::Char, &units)
         .instance(hello, c_string, &string(chars, 2, units.len() as i32 - 4))
         .instance(xx, c_string, &string(chars, 0, 2))
         .instance(empty, c_string, &string(0, 0, 0));
@@ -917,27 +918,9 @@ fn jdk8_strings(id_size: u32) {
 /// or hostile dump has that) with extreme values.
 #[test]
 fn jdk8_string_with_absurd_offset_and_count() {
-    let (c_object, c_string, c_chars, chars) = (0x100, 0x200, 0x300, 0x1000);
-    let mut w = Hprof::new("1.0.2", 4);
-    w.string(1, "java/lang/Object")
-        .string(2, "java/lang/String")
-        .string(3, "[C")
-        .string(4, "value")
-        .string(5, "offset")
-        .string(6, "count")
-        .load_class(1, c_object, 1)
-        .load_class(2, c_string, 2)
-        .load_class(3, c_chars, 3);
-    let mut b = Body::new(4);
-    b.class_dump(&ClassDef::new(c_object, 0))
-        .class_dump(
-            &ClassDef::new(c_string, c_object)
-                .field(4, BasicType::Object)
-                .field(5, BasicType::Long)
-                .field(6, BasicType::Long),
-        )
-        .class_dump(&ClassDef::new(c_chars, c_object))
-        .primitive_array(chars, BasicType::Char, &[Value::Char('a' as u16); 4]);
+    let (c_string, chars) = (0x200, 0x1000);
+    let (mut w, mut b) = jdk8_string_classes(4, BasicType::Long);
+    b.primitive_array(chars, BasicType::Char, &[Value::Char('a' as u16); 4]);
     let cases = [
         (0x2000, i64::MAX, i64::MAX),
         (0x2100, 1 << 62, (1 << 62) + 1),
