@@ -8,6 +8,8 @@
 //! - [`report`] turns analyses into text and JSON for the command line.
 
 pub mod analysis;
+#[cfg(feature = "gui")]
+pub mod app;
 pub mod heap;
 pub mod hprof;
 pub mod progress;

@@ -21,8 +21,8 @@ use heapscope::report;
 
 /// A fast explorer for Java heap dumps (HPROF, plain or gzip).
 ///
-/// With no command, heapscope prints an overview of DUMP, or of its
-/// built-in demo dump when no file is given.
+/// With no command, heapscope opens its window: on DUMP, on the built-in
+/// demo dump with --demo, or on its start page.
 #[derive(Parser)]
 #[command(name = "heapscope", version, about, long_about)]
 struct Cli {
@@ -30,6 +30,12 @@ struct Cli {
     command: Option<Command>,
     /// Heap dump to open (.hprof or .hprof.gz)
     dump: Option<PathBuf>,
+    /// Open the built-in demo dump (a finalizer leak held by a timer queue)
+    #[arg(long, conflicts_with = "dump")]
+    demo: bool,
+    /// Print an overview on the terminal instead of opening the window
+    #[arg(long)]
+    text: bool,
 }
 
 #[derive(Subcommand)]
@@ -105,6 +111,21 @@ enum Command {
         #[command(flatten)]
         common: Common,
     },
+    /// Render a view of the window to a PNG, without a window
+    #[cfg(feature = "gui")]
+    Screenshot {
+        /// Heap dump (.hprof or .hprof.gz)
+        dump: PathBuf,
+        /// overview, histogram, dominators, finalizers, inspector or threads
+        #[arg(long, value_name = "NAME")]
+        view: String,
+        /// Where to write the PNG
+        #[arg(long, value_name = "FILE.png")]
+        out: PathBuf,
+        /// Picture size in points, WIDTHxHEIGHT
+        #[arg(long, default_value = "1280x800")]
+        size: String,
+    },
 }
 
 fn parse_kind(text: &str) -> Result<RefKind, String> {
@@ -136,7 +157,10 @@ enum Sort {
 }
 
 /// The built-in demo dump: a small gzip dump of `assets/demo/TimerLeakDemo.java`.
+#[cfg(not(feature = "gui"))]
 const DEMO_DUMP: &[u8] = include_bytes!("../assets/demo.hprof.gz");
+#[cfg(feature = "gui")]
+use heapscope::app::DEMO_DUMP;
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -184,7 +208,10 @@ fn main() -> ExitCode {
             paths(&common, targets, max, referents, exclude)
         }
         Some(Command::Finalizers { common }) => finalizers(&common),
-        None => overview(cli.dump),
+        #[cfg(feature = "gui")]
+        Some(Command::Screenshot { dump, view, out, size }) => screenshot(&dump, &view, &out, &size),
+        None if cli.text || !cfg!(feature = "gui") => overview(cli.dump, cli.demo),
+        None => window(cli.dump, cli.demo),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -489,8 +516,36 @@ fn finalizers(common: &Common) -> Result<(), Failure> {
     Ok(())
 }
 
-/// No command: summary and the top of the histogram of DUMP or the demo.
-fn overview(dump: Option<PathBuf>) -> Result<(), Failure> {
+#[cfg(feature = "gui")]
+fn window(dump: Option<PathBuf>, demo: bool) -> Result<(), Failure> {
+    let temp = if demo {
+        Some(heapscope::app::demo_file().map_err(|e| Failure::Dump(Error::new(format!("cannot unpack the demo dump: {e}"))))?)
+    } else {
+        None
+    };
+    let path = temp.as_ref().map(|t| t.path().to_path_buf()).or(dump);
+    heapscope::app::run(path).map_err(|e| Failure::Dump(Error::new(format!("cannot open the window: {e}"))))
+}
+
+#[cfg(not(feature = "gui"))]
+fn window(dump: Option<PathBuf>, demo: bool) -> Result<(), Failure> {
+    overview(dump, demo)
+}
+
+#[cfg(feature = "gui")]
+fn screenshot(dump: &Path, view: &str, out: &Path, size: &str) -> Result<(), Failure> {
+    let view = heapscope::app::View::parse(view).ok_or_else(|| {
+        Failure::Usage(format!("unknown view '{view}': overview, histogram, dominators, finalizers, inspector or threads"))
+    })?;
+    let (w, h) = size
+        .split_once('x')
+        .and_then(|(w, h)| Some((w.parse::<f32>().ok()?, h.parse::<f32>().ok()?)))
+        .ok_or_else(|| Failure::Usage(format!("bad --size '{size}': expected WIDTHxHEIGHT like 1280x800")))?;
+    heapscope::app::screenshot(dump, view, out, w, h).map_err(|e| Failure::Dump(Error::new(e)))
+}
+
+/// Summary and the top of the histogram of DUMP or the demo, as text.
+fn overview(dump: Option<PathBuf>, _demo: bool) -> Result<(), Failure> {
     let (path, _temp) = match dump {
         Some(p) => (p, None),
         None => {

@@ -130,14 +130,28 @@ impl Heap {
 
     /// Loads an opened dump.
     pub fn load(dump: Dump, options: &LoadOptions, progress: &Progress) -> Result<Heap, Error> {
+        let t = Instant::now();
+        let census = take_census(&dump, options, progress)?;
+        let took = t.elapsed();
+        let mut heap = Heap::from_census(dump, census, progress)?;
+        heap.timings.insert(0, ("census", took));
+        Ok(heap)
+    }
+
+    /// Takes the census of an opened dump: the first pass, which gives the
+    /// summary figures and the class histogram (see [`Heap::from_census`]).
+    pub fn take_census(dump: &Dump, options: &LoadOptions, progress: &Progress) -> Result<Census, Error> {
+        take_census(dump, options, progress).map_err(|e| e.in_file(dump.path()))
+    }
+
+    /// Builds the rest of the model on a census of the same dump.
+    pub fn from_census(dump: Dump, census: Census, progress: &Progress) -> Result<Heap, Error> {
         let mut timings = Vec::new();
         let mut t = Instant::now();
         let mut lap = |name, timings: &mut Vec<_>| {
             timings.push((name, t.elapsed()));
             t = Instant::now();
         };
-        let census = take_census(&dump, options, progress)?;
-        lap("census", &mut timings);
         let data = dump.bytes();
         let mut warnings = census.warnings.clone();
         let objects = Objects::number(data, &census, progress, &mut warnings)?;
@@ -190,6 +204,7 @@ impl Heap {
         Ok(heap)
     }
 
+    /// The first pass's findings: classes, counts, layout, records.
     pub fn census(&self) -> &Census {
         &self.census
     }

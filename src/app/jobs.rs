@@ -1,0 +1,130 @@
+//! Background work: loading a dump and the analyses after it, and paths
+//! to GC roots for the selection. The UI thread only polls results.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::mpsc::{Receiver, Sender, channel};
+use std::time::Instant;
+
+use crate::analysis::dominators::{Children, Dominators};
+use crate::analysis::finalizers::{self, FinalizerReport};
+use crate::analysis::graph::Referents;
+use crate::analysis::histogram::{self, Row, SortBy};
+use crate::analysis::paths::{self, PathOptions, PathSearch};
+use crate::heap::{Heap, LoadOptions};
+use crate::hprof::Dump;
+use crate::progress::Progress;
+
+/// What a load job reports, in order.
+pub enum Loaded {
+    /// The census is done: the class histogram can show.
+    Histogram(Vec<Row>, Vec<String>),
+    Heap(Arc<Heap>),
+    Dominators {
+        doms: Arc<Dominators>,
+        children: Arc<Children>,
+        class_retained: Arc<Vec<u64>>,
+    },
+    Finalizers(Arc<FinalizerReport>),
+    /// Everything is loaded; how long each step took.
+    Done(Vec<(&'static str, f64)>),
+    Failed(String),
+}
+
+/// A dump loading in the background.
+pub struct LoadJob {
+    pub progress: Arc<Progress>,
+    pub started: Instant,
+    pub results: Receiver<Loaded>,
+}
+
+impl LoadJob {
+    /// Starts loading `path`; `wake` is called after each result.
+    pub fn start(path: PathBuf, wake: impl Fn() + Send + 'static) -> LoadJob {
+        let progress = Arc::new(Progress::new());
+        let (tx, rx) = channel();
+        let p = progress.clone();
+        std::thread::Builder::new()
+            .name("heapscope-load".into())
+            .spawn(move || {
+                if let Err(e) = load(&path, &p, &tx, &wake) {
+                    let _ = tx.send(Loaded::Failed(e));
+                }
+                wake();
+            })
+            .expect("spawn the load thread");
+        LoadJob {
+            progress,
+            started: Instant::now(),
+            results: rx,
+        }
+    }
+}
+
+/// Runs every step of loading, sending each result as soon as it is ready.
+pub fn load(path: &std::path::Path, p: &Progress, tx: &Sender<Loaded>, wake: &dyn Fn()) -> Result<(), String> {
+    let send = |msg| {
+        let _ = tx.send(msg);
+        wake();
+    };
+    let mut times = Vec::new();
+    let t = Instant::now();
+    let dump = Dump::open(path, p).map_err(|e| e.to_string())?;
+    let census = Heap::take_census(&dump, &LoadOptions::default(), p).map_err(|e| e.to_string())?;
+    times.push(("census", t.elapsed().as_secs_f64()));
+    send(Loaded::Histogram(
+        histogram::histogram(&census, SortBy::Shallow, None),
+        census.warnings.clone(),
+    ));
+    let t = Instant::now();
+    let heap = Arc::new(Heap::from_census(dump, census, p).map_err(|e| e.to_string())?);
+    times.push(("model", t.elapsed().as_secs_f64()));
+    send(Loaded::Heap(heap.clone()));
+    let t = Instant::now();
+    let doms = Dominators::compute(&heap, Referents::ALL, p).map_err(|_| "cancelled".to_string())?;
+    let children = doms.children();
+    let class_retained = doms.class_retained(&heap, &children);
+    times.push(("dominators", t.elapsed().as_secs_f64()));
+    let doms = Arc::new(doms);
+    send(Loaded::Dominators {
+        doms: doms.clone(),
+        children: Arc::new(children),
+        class_retained: Arc::new(class_retained),
+    });
+    let t = Instant::now();
+    let report = finalizers::analyze(&heap, Some(&doms), p).map_err(|_| "cancelled".to_string())?;
+    times.push(("finalizers", t.elapsed().as_secs_f64()));
+    send(Loaded::Finalizers(Arc::new(report)));
+    send(Loaded::Done(times));
+    Ok(())
+}
+
+/// Paths to GC roots for one object, computed off the UI thread.
+pub struct PathJob {
+    pub object: u32,
+    pub options: (Referents, usize),
+    pub result: Receiver<PathSearch>,
+}
+
+impl PathJob {
+    pub fn start(heap: Arc<Heap>, object: u32, referents: Referents, max: usize, wake: impl Fn() + Send + 'static) -> PathJob {
+        let (tx, rx) = channel();
+        std::thread::Builder::new()
+            .name("heapscope-paths".into())
+            .spawn(move || {
+                let options = PathOptions {
+                    max,
+                    referents,
+                    ..PathOptions::default()
+                };
+                let _ = tx.send(paths::paths_to_roots(&heap, object, &options));
+                wake();
+            })
+            .expect("spawn the paths thread");
+        PathJob {
+            object,
+            options: (referents, max),
+            result: rx,
+        }
+    }
+}

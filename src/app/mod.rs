@@ -1,0 +1,586 @@
+//! The desktop window (eframe/egui). Nothing else depends on it.
+//!
+//! The app holds one open document (a dump being loaded or loaded). Views
+//! draw from read-only data and return [`Command`]s that the app applies
+//! after the frame; loading and paths run on background threads.
+
+mod jobs;
+mod screenshot;
+mod views;
+mod widgets;
+
+pub use screenshot::screenshot;
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use egui::{Key, KeyboardShortcut, Modifiers};
+
+use crate::analysis::dominators::{Children, Dominators};
+use crate::analysis::finalizers::FinalizerReport;
+use crate::analysis::graph::Referents;
+use crate::analysis::histogram::Row;
+use crate::analysis::paths::PathSearch;
+use crate::heap::Heap;
+pub use jobs::Loaded;
+use jobs::{LoadJob, PathJob};
+
+/// One identifier for the window, the .desktop file and the icon.
+pub const APP_ID: &str = "io.github.heapscope.Heapscope";
+
+/// The views of a loaded dump.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum View {
+    Overview,
+    Histogram,
+    Dominators,
+    Finalizers,
+    Inspector,
+    Threads,
+}
+
+impl View {
+    pub const ALL: [View; 6] = [
+        View::Overview,
+        View::Histogram,
+        View::Dominators,
+        View::Finalizers,
+        View::Inspector,
+        View::Threads,
+    ];
+
+    pub fn title(self) -> &'static str {
+        match self {
+            View::Overview => "Overview",
+            View::Histogram => "Histogram",
+            View::Dominators => "Dominator tree",
+            View::Finalizers => "Finalizers",
+            View::Inspector => "Inspector",
+            View::Threads => "Threads",
+        }
+    }
+
+    /// The command-line name (`heapscope screenshot --view NAME`).
+    pub fn name(self) -> &'static str {
+        match self {
+            View::Overview => "overview",
+            View::Histogram => "histogram",
+            View::Dominators => "dominators",
+            View::Finalizers => "finalizers",
+            View::Inspector => "inspector",
+            View::Threads => "threads",
+        }
+    }
+
+    pub fn parse(name: &str) -> Option<View> {
+        View::ALL.into_iter().find(|v| v.name() == name)
+    }
+
+    fn shortcut(self) -> KeyboardShortcut {
+        let key = match self {
+            View::Overview => Key::Num1,
+            View::Histogram => Key::Num2,
+            View::Dominators => Key::Num3,
+            View::Finalizers => Key::Num4,
+            View::Inspector => Key::Num5,
+            View::Threads => Key::Num6,
+        };
+        KeyboardShortcut::new(Modifiers::COMMAND, key)
+    }
+}
+
+/// What a view asks the app to do after the frame.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Command {
+    /// Select an object (inspector and "why alive" follow it).
+    Select(u32),
+    Show(View),
+    Open(PathBuf),
+    OpenDialog,
+    OpenDemo,
+    Back,
+    Forward,
+    /// List the instances of a class in the histogram view.
+    Instances(u32),
+    /// Show the Finalizers view on this referent class.
+    FinalizerClass(u32),
+}
+
+/// Everything known about the open dump; fields fill in as jobs finish.
+pub struct Document {
+    pub path: PathBuf,
+    job: Option<LoadJob>,
+    pub histogram: Option<Arc<Vec<Row>>>,
+    pub heap: Option<Arc<Heap>>,
+    pub doms: Option<Arc<Dominators>>,
+    pub children: Option<Arc<Children>>,
+    pub class_retained: Option<Arc<Vec<u64>>>,
+    pub finalizers: Option<Arc<FinalizerReport>>,
+    pub error: Option<String>,
+    pub warnings: Vec<String>,
+    pub timings: Vec<(&'static str, f64)>,
+    pub selection: Option<u32>,
+    history: Vec<u32>,
+    history_pos: usize,
+    pub ui: ViewState,
+    paths: Option<PathJob>,
+    pub why_alive: Option<(u32, (Referents, usize), PathSearch)>,
+}
+
+/// Per-view state that lives as long as the document.
+#[derive(Default)]
+pub struct ViewState {
+    pub histogram_filter: String,
+    pub histogram_sort: (usize, bool),
+    pub group_by_package: bool,
+    pub instances_of: Option<u32>,
+    pub instances_shown: usize,
+    /// The instances of `instances_of`, largest retained first.
+    pub instances: Option<(u32, Arc<Vec<u32>>)>,
+    /// Dominator tree: expanded nodes and how many children each shows.
+    pub expanded: HashMap<u32, usize>,
+    pub finalizer_class: Option<u32>,
+    pub finalizer_shown: usize,
+    pub why_referents: Referents,
+    pub inspector_open: HashMap<(bool, u32), usize>,
+    pub array_shown: usize,
+    pub goto: String,
+    pub goto_error: Option<String>,
+}
+
+impl Document {
+    fn new(path: PathBuf, job: Option<LoadJob>) -> Document {
+        Document {
+            path,
+            job,
+            histogram: None,
+            heap: None,
+            doms: None,
+            children: None,
+            class_retained: None,
+            finalizers: None,
+            error: None,
+            warnings: Vec::new(),
+            timings: Vec::new(),
+            selection: None,
+            history: Vec::new(),
+            history_pos: 0,
+            ui: ViewState::default(),
+            paths: None,
+            why_alive: None,
+        }
+    }
+
+    /// A document already loaded (for screenshots and tests).
+    pub fn from_results(path: PathBuf, results: impl IntoIterator<Item = Loaded>) -> Document {
+        let mut doc = Document::new(path, None);
+        for r in results {
+            doc.apply(r);
+        }
+        doc
+    }
+
+    pub fn is_loading(&self) -> bool {
+        self.job.is_some()
+    }
+
+    pub fn file_name(&self) -> String {
+        self.path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_else(|| self.path.display().to_string())
+    }
+
+    fn apply(&mut self, msg: Loaded) {
+        match msg {
+            Loaded::Histogram(rows, warnings) => {
+                self.histogram = Some(Arc::new(rows));
+                self.warnings = warnings;
+            }
+            Loaded::Heap(heap) => {
+                self.warnings = heap.warnings().to_vec();
+                self.heap = Some(heap);
+            }
+            Loaded::Dominators {
+                doms,
+                children,
+                class_retained,
+            } => {
+                self.doms = Some(doms);
+                self.children = Some(children);
+                self.class_retained = Some(class_retained);
+            }
+            Loaded::Finalizers(report) => self.finalizers = Some(report),
+            Loaded::Done(times) => {
+                self.timings = times;
+                self.job = None;
+            }
+            Loaded::Failed(e) => {
+                self.error = Some(e);
+                self.job = None;
+            }
+        }
+    }
+
+    /// Takes what the background jobs finished.
+    fn poll(&mut self, ctx: &egui::Context) {
+        while let Some(msg) = self.job.as_ref().and_then(|j| j.results.try_recv().ok()) {
+            self.apply(msg);
+        }
+        if let Some(job) = &self.paths {
+            if let Ok(search) = job.result.try_recv() {
+                self.why_alive = Some((job.object, job.options, search));
+                self.paths = None;
+            }
+        }
+        // Ask for the selection's paths when they are missing.
+        let (Some(heap), Some(o)) = (&self.heap, self.selection) else { return };
+        let wanted = (self.ui.why_referents, 5);
+        let have = self.why_alive.as_ref().is_some_and(|(x, opt, _)| *x == o && *opt == wanted);
+        let running = self.paths.as_ref().is_some_and(|j| j.object == o && j.options == wanted);
+        if !have && !running {
+            let ctx = ctx.clone();
+            self.paths = Some(PathJob::start(heap.clone(), o, wanted.0, wanted.1, move || ctx.request_repaint()));
+        }
+    }
+
+    pub fn paths_pending(&self) -> bool {
+        self.paths.is_some()
+    }
+
+    fn select(&mut self, o: u32) {
+        if self.selection == Some(o) {
+            return;
+        }
+        self.history.truncate(self.history_pos);
+        self.history.push(o);
+        self.history_pos = self.history.len();
+        self.selection = Some(o);
+        self.ui.array_shown = 0;
+    }
+
+    fn back(&mut self) {
+        if self.history_pos > 1 {
+            self.history_pos -= 1;
+            self.selection = Some(self.history[self.history_pos - 1]);
+        }
+    }
+
+    fn forward(&mut self) {
+        if self.history_pos < self.history.len() {
+            self.history_pos += 1;
+            self.selection = Some(self.history[self.history_pos - 1]);
+        }
+    }
+}
+
+/// The application.
+pub struct HeapscopeApp {
+    pub doc: Option<Document>,
+    pub view: View,
+    recent: Vec<PathBuf>,
+    /// A temporary copy of the built-in demo dump, kept while open.
+    demo: Option<tempfile::NamedTempFile>,
+    dialog: Option<std::sync::mpsc::Receiver<Option<PathBuf>>>,
+}
+
+const RECENT_KEY: &str = "recent_files";
+
+impl HeapscopeApp {
+    pub fn new(storage: Option<&dyn eframe::Storage>) -> HeapscopeApp {
+        let recent = storage
+            .and_then(|s| s.get_string(RECENT_KEY))
+            .and_then(|s| serde_json::from_str::<Vec<PathBuf>>(&s).ok())
+            .unwrap_or_default();
+        HeapscopeApp {
+            doc: None,
+            view: View::Overview,
+            recent,
+            demo: None,
+            dialog: None,
+        }
+    }
+
+    /// An app showing a document loaded in advance.
+    pub fn with_document(doc: Document, view: View) -> HeapscopeApp {
+        let mut app = HeapscopeApp::new(None);
+        app.doc = Some(doc);
+        app.view = view;
+        app
+    }
+
+    /// Opens a dump, whatever the source (command line, dialog, drop).
+    pub fn open(&mut self, path: PathBuf, ctx: &egui::Context) {
+        let wake = {
+            let ctx = ctx.clone();
+            move || ctx.request_repaint()
+        };
+        self.recent.retain(|p| p != &path);
+        if self.demo.as_ref().is_none_or(|d| d.path() != path) {
+            self.recent.insert(0, path.clone());
+            self.recent.truncate(10);
+        }
+        let job = LoadJob::start(path.clone(), wake);
+        self.doc = Some(Document::new(path, Some(job)));
+        self.view = View::Overview;
+    }
+
+    /// Opens the built-in demo dump.
+    pub fn open_demo(&mut self, ctx: &egui::Context) {
+        match demo_file() {
+            Ok(f) => {
+                let path = f.path().to_path_buf();
+                self.demo = Some(f);
+                self.open(path, ctx);
+            }
+            Err(e) => {
+                let mut doc = Document::new(PathBuf::from("demo.hprof.gz"), None);
+                doc.error = Some(format!("cannot unpack the demo dump: {e}"));
+                self.doc = Some(doc);
+            }
+        }
+    }
+
+    fn open_dialog(&mut self, ctx: &egui::Context) {
+        if self.dialog.is_some() {
+            return;
+        }
+        let (tx, rx) = std::sync::mpsc::channel();
+        let ctx = ctx.clone();
+        std::thread::spawn(move || {
+            let picked = rfd::FileDialog::new()
+                .set_title("Open a heap dump")
+                .add_filter("Heap dumps", &["hprof", "gz", "bin"])
+                .add_filter("All files", &["*"])
+                .pick_file();
+            let _ = tx.send(picked);
+            ctx.request_repaint();
+        });
+        self.dialog = Some(rx);
+    }
+
+    fn apply(&mut self, commands: Vec<Command>, ctx: &egui::Context) {
+        for c in commands {
+            match c {
+                // The selection shows in the "why alive" panel of every
+                // view and in the inspector; the view stays.
+                Command::Select(o) => {
+                    if let Some(doc) = &mut self.doc {
+                        doc.select(o);
+                    }
+                }
+                Command::Show(v) => self.view = v,
+                Command::Open(p) => self.open(p, ctx),
+                Command::OpenDialog => self.open_dialog(ctx),
+                Command::OpenDemo => self.open_demo(ctx),
+                Command::Back => {
+                    if let Some(doc) = &mut self.doc {
+                        doc.back();
+                    }
+                }
+                Command::Forward => {
+                    if let Some(doc) = &mut self.doc {
+                        doc.forward();
+                    }
+                }
+                Command::Instances(c) => {
+                    if let Some(doc) = &mut self.doc {
+                        doc.ui.instances_of = Some(c);
+                        doc.ui.instances_shown = 100;
+                    }
+                    self.view = View::Histogram;
+                }
+                Command::FinalizerClass(c) => {
+                    if let Some(doc) = &mut self.doc {
+                        doc.ui.finalizer_class = Some(c);
+                        doc.ui.finalizer_shown = 100;
+                    }
+                    self.view = View::Finalizers;
+                }
+            }
+        }
+    }
+
+    fn title(&self) -> String {
+        match &self.doc {
+            Some(doc) if self.demo.as_ref().is_some_and(|d| d.path() == doc.path) => "heapscope - demo.hprof.gz".to_string(),
+            Some(doc) => format!("heapscope - {}", doc.file_name()),
+            None => "heapscope".to_string(),
+        }
+    }
+
+    fn shortcuts(&self, ctx: &egui::Context, out: &mut Vec<Command>) {
+        ctx.input_mut(|i| {
+            if i.consume_shortcut(&OPEN) {
+                out.push(Command::OpenDialog);
+            }
+            if i.consume_shortcut(&BACK) {
+                out.push(Command::Back);
+            }
+            if i.consume_shortcut(&FORWARD) {
+                out.push(Command::Forward);
+            }
+            for v in View::ALL {
+                if i.consume_shortcut(&v.shortcut()) {
+                    out.push(Command::Show(v));
+                }
+            }
+        });
+    }
+
+    fn menu_ui(&mut self, ui: &mut egui::Ui, out: &mut Vec<Command>) {
+        egui::MenuBar::new().ui(ui, |ui| {
+            ui.menu_button("File", |ui| {
+                if ui.add(egui::Button::new("Open...").shortcut_text(ui.ctx().format_shortcut(&OPEN))).clicked() {
+                    out.push(Command::OpenDialog);
+                    ui.close();
+                }
+                if ui.button("Open demo dump").clicked() {
+                    out.push(Command::OpenDemo);
+                    ui.close();
+                }
+                ui.menu_button("Open recent", |ui| {
+                    if self.recent.is_empty() {
+                        ui.label("No recent files");
+                    }
+                    for p in &self.recent {
+                        if ui.button(p.display().to_string()).clicked() {
+                            out.push(Command::Open(p.clone()));
+                            ui.close();
+                        }
+                    }
+                });
+                ui.separator();
+                if ui.button("Quit").clicked() {
+                    ui.ctx().send_viewport_cmd(egui::ViewportCommand::Close);
+                }
+            });
+            ui.menu_button("View", |ui| {
+                for v in View::ALL {
+                    let button = egui::Button::selectable(self.view == v, v.title())
+                        .shortcut_text(ui.ctx().format_shortcut(&v.shortcut()));
+                    if ui.add(button).clicked() {
+                        out.push(Command::Show(v));
+                        ui.close();
+                    }
+                }
+                ui.separator();
+                egui::widgets::global_theme_preference_buttons(ui);
+            });
+            ui.menu_button("Go", |ui| {
+                if ui.add(egui::Button::new("Back").shortcut_text(ui.ctx().format_shortcut(&BACK))).clicked() {
+                    out.push(Command::Back);
+                    ui.close();
+                }
+                if ui.add(egui::Button::new("Forward").shortcut_text(ui.ctx().format_shortcut(&FORWARD))).clicked() {
+                    out.push(Command::Forward);
+                    ui.close();
+                }
+            });
+        });
+    }
+
+    /// The whole window, for eframe and for offscreen rendering.
+    pub fn window_ui(&mut self, ui: &mut egui::Ui) {
+        let ctx = ui.ctx().clone();
+        ctx.send_viewport_cmd(egui::ViewportCommand::Title(self.title()));
+        if let Some(doc) = &mut self.doc {
+            doc.poll(&ctx);
+        }
+        if let Some(rx) = &self.dialog {
+            if let Ok(picked) = rx.try_recv() {
+                self.dialog = None;
+                if let Some(p) = picked {
+                    self.open(p, &ctx);
+                }
+            }
+        }
+        let dropped: Vec<PathBuf> = ctx.input(|i| i.raw.dropped_files.iter().map(|f| f.path().to_path_buf()).collect());
+        let mut out = Vec::new();
+        if let Some(p) = dropped.into_iter().next() {
+            out.push(Command::Open(p));
+        }
+        self.shortcuts(&ctx, &mut out);
+        egui::Panel::top("menu").show(ui, |ui| self.menu_ui(ui, &mut out));
+        match &mut self.doc {
+            None => {
+                egui::CentralPanel::default().show(ui, |ui| views::start::ui(ui, &self.recent, &mut out));
+            }
+            Some(doc) => {
+                egui::Panel::top("nav").show(ui, |ui| views::nav::ui(ui, doc, self.view, &mut out));
+                egui::Panel::bottom("status").show(ui, |ui| views::nav::status_ui(ui, doc));
+                if doc.heap.is_some() {
+                    egui::Panel::right("why_alive")
+                        .default_size(380.0)
+                        .resizable(true)
+                        .show(ui, |ui| views::why_alive::ui(ui, doc, &mut out));
+                }
+                egui::CentralPanel::default().show(ui, |ui| views::show(ui, doc, self.view, &mut out));
+            }
+        }
+        self.apply(out, &ctx);
+    }
+}
+
+const OPEN: KeyboardShortcut = KeyboardShortcut::new(Modifiers::COMMAND, Key::O);
+const BACK: KeyboardShortcut = KeyboardShortcut::new(Modifiers::ALT, Key::ArrowLeft);
+const FORWARD: KeyboardShortcut = KeyboardShortcut::new(Modifiers::ALT, Key::ArrowRight);
+
+impl eframe::App for HeapscopeApp {
+    fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut eframe::Frame) {
+        self.window_ui(ui);
+    }
+
+    fn save(&mut self, storage: &mut dyn eframe::Storage) {
+        if let Ok(s) = serde_json::to_string(&self.recent) {
+            storage.set_string(RECENT_KEY, s);
+        }
+    }
+}
+
+/// The built-in demo dump: a gzip dump of `assets/demo/TimerLeakDemo.java`.
+pub const DEMO_DUMP: &[u8] = include_bytes!("../../assets/demo.hprof.gz");
+
+/// Writes the demo dump to a temporary file.
+pub fn demo_file() -> std::io::Result<tempfile::NamedTempFile> {
+    use std::io::Write;
+    let mut f = tempfile::Builder::new().prefix("heapscope-demo-").suffix(".hprof.gz").tempfile()?;
+    f.write_all(DEMO_DUMP)?;
+    f.flush()?;
+    Ok(f)
+}
+
+/// Opens the window, on `path` if given.
+pub fn run(path: Option<PathBuf>) -> Result<(), String> {
+    let options = eframe::NativeOptions {
+        viewport: egui::ViewportBuilder::default()
+            .with_title("heapscope")
+            .with_app_id(APP_ID)
+            .with_inner_size([1280.0, 800.0])
+            .with_min_inner_size([640.0, 400.0])
+            .with_drag_and_drop(true),
+        persist_window: true,
+        ..Default::default()
+    };
+    eframe::run_native(
+        "heapscope",
+        options,
+        Box::new(move |cc| {
+            let mut app = HeapscopeApp::new(cc.storage);
+            if let Some(p) = path {
+                app.open(p, &cc.egui_ctx);
+            }
+            Ok(Box::new(app))
+        }),
+    )
+    .map_err(|e| e.to_string())
+}
+
+/// Loads a dump completely in this thread (for screenshots and tests).
+pub fn load_document(path: &Path) -> Result<Document, String> {
+    let (tx, rx) = std::sync::mpsc::channel();
+    jobs::load(path, &crate::progress::Progress::new(), &tx, &|| {})?;
+    drop(tx);
+    Ok(Document::from_results(path.to_path_buf(), rx.into_iter()))
+}

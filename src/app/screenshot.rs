@@ -1,0 +1,54 @@
+//! Renders a view of a dump to a PNG without a window (the README's
+//! pictures, and checks): the real app drawn offscreen by egui_kittest's
+//! wgpu renderer, which picks a software rasterizer where there is one.
+
+use std::path::Path;
+
+use super::{HeapscopeApp, View, load_document};
+use crate::analysis::graph::Referents;
+use crate::analysis::paths::{self, PathOptions};
+
+/// Loads `dump` completely, shows `view` (the inspector on the biggest
+/// object; the Finalizers view on the class with most finalizers) and
+/// writes a `width` x `height` picture to `out`.
+pub fn screenshot(dump: &Path, view: View, out: &Path, width: f32, height: f32) -> Result<(), String> {
+    let mut doc = load_document(dump)?;
+    let heap = doc.heap.clone().ok_or("the dump did not load")?;
+    // Something worth seeing in the "why alive" panel.
+    let mut selected = doc.children.as_ref().and_then(|c| c.roots().first().copied());
+    if view == View::Finalizers {
+        if let Some(report) = &doc.finalizers {
+            if let Some(row) = report.by_class.first() {
+                doc.ui.finalizer_class = Some(row.class);
+                selected = report
+                    .entries
+                    .iter()
+                    .filter_map(|e| e.referent)
+                    .find(|&r| heap.class_of(r) == row.class)
+                    .or(selected);
+            }
+        }
+    }
+    if let Some(o) = selected {
+        doc.select(o);
+        let options = PathOptions {
+            max: 5,
+            ..PathOptions::default()
+        };
+        let search = paths::paths_to_roots(&heap, o, &options);
+        doc.why_alive = Some((o, (Referents::NONE, 5), search));
+    }
+    if view == View::Dominators {
+        if let Some(&top) = doc.children.as_ref().and_then(|c| c.roots().first()) {
+            doc.ui.expanded.insert(top, 100);
+        }
+    }
+    let app = HeapscopeApp::with_document(doc, view);
+    let mut harness = egui_kittest::Harness::builder()
+        .with_size(egui::vec2(width, height))
+        .wgpu()
+        .build_ui_state(|ui, app: &mut HeapscopeApp| app.window_ui(ui), app);
+    harness.run_steps(6);
+    let image = harness.render()?;
+    image.save(out).map_err(|e| format!("{}: {e}", out.display()))
+}

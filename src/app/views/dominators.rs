@@ -1,0 +1,145 @@
+//! The dominator tree as a tree-table: retained size and share of the heap,
+//! children expanded on demand and paged, so that a node with a million
+//! children costs no more than the rows on screen.
+
+use egui::RichText;
+use egui_extras::{Column, TableBuilder};
+
+use super::waiting;
+use crate::analysis::dominators::Children;
+use crate::app::widgets::{object_link, share_bar, size_label};
+use crate::app::{Command, Document};
+use crate::units::thousands;
+
+const PAGE: usize = 100;
+/// The key of the tree's top level in `ViewState::expanded`.
+const TOP: u32 = u32::MAX;
+
+enum Line {
+    Node { o: u32, depth: usize },
+    More { parent: u32, depth: usize, shown: usize, total: usize },
+}
+
+fn kids<'c>(children: &'c Children, parent: u32) -> &'c [u32] {
+    if parent == TOP { children.roots() } else { children.of(parent) }
+}
+
+/// The rows on display: expanded nodes' children, depth first, each list
+/// cut after the number of children it shows.
+fn lines(children: &Children, expanded: &std::collections::HashMap<u32, usize>) -> Vec<Line> {
+    let mut out = Vec::new();
+    // (parent, depth, index of the next child to list)
+    let mut stack = vec![(TOP, 0usize, 0usize)];
+    while let Some(top) = stack.last_mut() {
+        let (parent, depth) = (top.0, top.1);
+        let list = kids(children, parent);
+        let shown = expanded.get(&parent).copied().unwrap_or(PAGE).min(list.len());
+        if top.2 < shown {
+            let o = list[top.2];
+            top.2 += 1;
+            out.push(Line::Node { o, depth });
+            if expanded.contains_key(&o) && !children.of(o).is_empty() {
+                stack.push((o, depth + 1, 0));
+            }
+        } else {
+            if shown < list.len() {
+                out.push(Line::More {
+                    parent,
+                    depth,
+                    shown,
+                    total: list.len(),
+                });
+            }
+            stack.pop();
+        }
+    }
+    out
+}
+
+pub fn ui(ui: &mut egui::Ui, doc: &mut Document, out: &mut Vec<Command>) {
+    let (Some(heap), Some(doms), Some(children)) = (doc.heap.clone(), doc.doms.clone(), doc.children.clone()) else {
+        waiting(ui, "Computing the dominator tree");
+        return;
+    };
+    let total = doms.reachable_bytes();
+    ui.label(
+        RichText::new(format!(
+            "{}: {} reachable objects ({}), {} unreachable. Each object retains what it dominates; click the triangle to expand.",
+            doms.referents.describe(),
+            thousands(doms.reachable),
+            crate::units::bytes(total),
+            thousands(doms.unreachable())
+        ))
+        .weak(),
+    );
+    let rows = lines(&children, &doc.ui.expanded);
+    let row_height = ui.text_style_height(&egui::TextStyle::Body) + 6.0;
+    let mut toggle = None;
+    let mut more = None;
+    TableBuilder::new(ui)
+        .striped(true)
+        .resizable(true)
+        .column(Column::remainder().at_least(360.0).clip(true))
+        .column(Column::auto().at_least(90.0))
+        .column(Column::auto().at_least(80.0))
+        .column(Column::auto().at_least(110.0))
+        .header(row_height + 4.0, |mut header| {
+            for title in ["Object", "Retained", "Shallow", "% of heap"] {
+                header.col(|ui| {
+                    ui.label(RichText::new(title).strong());
+                });
+            }
+        })
+        .body(|body| {
+            body.rows(row_height, rows.len(), |mut row| match &rows[row.index()] {
+                Line::Node { o, depth } => {
+                    let o = *o;
+                    row.set_selected(doc.selection == Some(o));
+                    row.col(|ui| {
+                        ui.add_space(*depth as f32 * 16.0);
+                        let n = children.of(o).len();
+                        if n > 0 {
+                            let open = doc.ui.expanded.contains_key(&o);
+                            let icon = if open { "v" } else { ">" };
+                            if ui.small_button(icon).on_hover_text(format!("{} children", thousands(n as u64))).clicked() {
+                                toggle = Some(o);
+                            }
+                        } else {
+                            ui.add_space(18.0);
+                        }
+                        object_link(ui, &heap, o, out);
+                    });
+                    row.col(|ui| {
+                        size_label(ui, doms.retained(o));
+                    });
+                    row.col(|ui| {
+                        size_label(ui, heap.shallow_size(o));
+                    });
+                    row.col(|ui| share_bar(ui, doms.retained(o), total));
+                }
+                Line::More { parent, depth, shown, total } => {
+                    row.col(|ui| {
+                        ui.add_space(*depth as f32 * 16.0 + 18.0);
+                        let next = PAGE.min(total - shown);
+                        if ui
+                            .small_button(format!("show {} more ({} not shown)", thousands(next as u64), thousands((total - shown) as u64)))
+                            .clicked()
+                        {
+                            more = Some((*parent, shown + next));
+                        }
+                    });
+                    row.col(|_| {});
+                    row.col(|_| {});
+                    row.col(|_| {});
+                }
+            });
+        });
+    if let Some(o) = toggle {
+        if doc.ui.expanded.remove(&o).is_none() {
+            doc.ui.expanded.insert(o, PAGE);
+        }
+    }
+    if let Some((parent, n)) = more {
+        doc.ui.expanded.insert(parent, n);
+    }
+}

@@ -1,0 +1,197 @@
+//! The class histogram: instances, shallow and retained size per class,
+//! sortable by every column, filterable, grouped by package on request;
+//! double-click a class to list its instances.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use egui::RichText;
+use egui_extras::{Column, TableBuilder};
+
+use super::waiting;
+use crate::app::widgets::{object_link, share_bar, show_more, size_label};
+use crate::app::{Command, Document};
+use crate::units::thousands;
+
+struct Line {
+    name: String,
+    class: Option<u32>,
+    instances: u64,
+    shallow: u64,
+    retained: Option<u64>,
+}
+
+const COLUMNS: [&str; 5] = ["Class", "Instances", "Shallow", "Retained", "% of heap"];
+
+fn package(name: &str) -> &str {
+    let element = name.trim_end_matches("[]");
+    match element.rfind('.') {
+        Some(i) => &element[..i],
+        None => "(default package)",
+    }
+}
+
+pub fn ui(ui: &mut egui::Ui, doc: &mut Document, out: &mut Vec<Command>) {
+    let Some(rows) = doc.histogram.clone() else {
+        waiting(ui, "Counting classes");
+        return;
+    };
+    let retained = doc.class_retained.clone();
+    let total: u64 = rows.iter().map(|r| r.shallow).sum();
+    let state = &mut doc.ui;
+    ui.horizontal(|ui| {
+        let label = ui.label("Filter:");
+        ui.add(egui::TextEdit::singleline(&mut state.histogram_filter).hint_text("class name or regex").desired_width(260.0))
+            .labelled_by(label.id);
+        ui.checkbox(&mut state.group_by_package, "Group by package");
+        if retained.is_none() {
+            ui.spinner();
+            ui.label(RichText::new("retained sizes are being computed").weak());
+        }
+    });
+    let filter = regex::RegexBuilder::new(&state.histogram_filter).case_insensitive(true).build().ok();
+    let mut lines: Vec<Line> = rows
+        .iter()
+        .filter(|r| filter.as_ref().is_none_or(|f| f.is_match(&r.name)))
+        .map(|r| Line {
+            name: r.name.clone(),
+            class: Some(r.class),
+            instances: r.instances,
+            shallow: r.shallow,
+            retained: retained.as_ref().map(|c| c[r.class as usize]),
+        })
+        .collect();
+    if state.group_by_package {
+        let mut packages: BTreeMap<String, Line> = BTreeMap::new();
+        for l in lines {
+            let p = packages.entry(package(&l.name).to_string()).or_insert_with(|| Line {
+                name: package(&l.name).to_string(),
+                class: None,
+                instances: 0,
+                shallow: 0,
+                retained: l.retained.map(|_| 0),
+            });
+            p.instances += l.instances;
+            p.shallow += l.shallow;
+            p.retained = p.retained.zip(l.retained).map(|(a, b)| a + b);
+        }
+        lines = packages.into_values().collect();
+    }
+    let (sort, ascending) = state.histogram_sort;
+    lines.sort_by(|a, b| {
+        let o = match sort {
+            0 => a.name.cmp(&b.name),
+            1 => a.instances.cmp(&b.instances),
+            3 => a.retained.cmp(&b.retained),
+            _ => a.shallow.cmp(&b.shallow),
+        };
+        let o = if ascending { o } else { o.reverse() };
+        o.then_with(|| a.name.cmp(&b.name))
+    });
+    ui.label(
+        RichText::new(format!(
+            "{} classes shown, {} instances, {} of {} shallow{}",
+            thousands(lines.len() as u64),
+            thousands(lines.iter().map(|l| l.instances).sum()),
+            crate::units::bytes(lines.iter().map(|l| l.shallow).sum()),
+            crate::units::bytes(total),
+            if state.group_by_package { "" } else { "; double-click a class for its instances" }
+        ))
+        .weak(),
+    );
+    let list_height = if state.instances_of.is_some() { ui.available_height() * 0.55 } else { ui.available_height() };
+    let row_height = ui.text_style_height(&egui::TextStyle::Body) + 6.0;
+    let mut clicked_header = None;
+    let mut open_instances = None;
+    ui.push_id("histogram_table", |ui| {
+        TableBuilder::new(ui)
+            .striped(true)
+            .resizable(true)
+            .sense(egui::Sense::click())
+            .max_scroll_height(list_height)
+            .column(Column::remainder().at_least(260.0).clip(true))
+            .column(Column::auto().at_least(90.0))
+            .column(Column::auto().at_least(90.0))
+            .column(Column::auto().at_least(90.0))
+            .column(Column::auto().at_least(110.0))
+            .header(row_height + 4.0, |mut header| {
+                for (i, title) in COLUMNS.iter().enumerate() {
+                    header.col(|ui| {
+                        let arrow = if sort == i { if ascending { " ^" } else { " v" } } else { "" };
+                        if ui.button(RichText::new(format!("{title}{arrow}")).strong()).clicked() {
+                            clicked_header = Some(i);
+                        }
+                    });
+                }
+            })
+            .body(|body| {
+                body.rows(row_height, lines.len(), |mut row| {
+                    let l = &lines[row.index()];
+                    row.set_selected(l.class.is_some() && l.class == state.instances_of);
+                    row.col(|ui| {
+                        ui.label(&l.name);
+                    });
+                    row.col(|ui| {
+                        ui.label(thousands(l.instances));
+                    });
+                    row.col(|ui| {
+                        size_label(ui, l.shallow);
+                    });
+                    row.col(|ui| match l.retained {
+                        Some(r) => {
+                            size_label(ui, r);
+                        }
+                        None => {
+                            ui.label(RichText::new("...").weak());
+                        }
+                    });
+                    row.col(|ui| share_bar(ui, l.shallow, total));
+                    if row.response().double_clicked() {
+                        open_instances = l.class;
+                    }
+                });
+            });
+    });
+    if let Some(i) = clicked_header {
+        state.histogram_sort = if sort == i { (i, !ascending) } else { (i, i == 0) };
+    }
+    if let Some(c) = open_instances {
+        out.push(Command::Instances(c));
+    }
+    instances_ui(ui, doc, out);
+}
+
+/// The instances of the chosen class, largest retained first, paged.
+fn instances_ui(ui: &mut egui::Ui, doc: &mut Document, out: &mut Vec<Command>) {
+    let (Some(c), Some(heap)) = (doc.ui.instances_of, doc.heap.clone()) else { return };
+    if doc.ui.instances.as_ref().is_none_or(|(k, _)| *k != c) {
+        let mut list: Vec<u32> = (0..heap.object_count()).filter(|&o| heap.class_of(o) == c).collect();
+        if let Some(d) = &doc.doms {
+            list.sort_by_key(|&o| std::cmp::Reverse(d.retained(o)));
+        }
+        doc.ui.instances = Some((c, Arc::new(list)));
+    }
+    let list = doc.ui.instances.as_ref().map(|(_, l)| l.clone()).unwrap_or_default();
+    ui.separator();
+    ui.horizontal(|ui| {
+        ui.label(RichText::new(format!("Instances of {} ({})", heap.class(c).name, thousands(list.len() as u64))).strong());
+        if ui.small_button("close").clicked() {
+            doc.ui.instances_of = None;
+        }
+    });
+    egui::ScrollArea::vertical().id_salt("instances").show(ui, |ui| {
+        let shown = doc.ui.instances_shown.max(100).min(list.len());
+        egui::Grid::new("instances_grid").num_columns(3).striped(true).show(ui, |ui| {
+            for &o in &list[..shown] {
+                object_link(ui, &heap, o, out);
+                size_label(ui, heap.shallow_size(o));
+                match &doc.doms {
+                    Some(d) => size_label(ui, d.retained(o)),
+                    None => ui.label(""),
+                };
+                ui.end_row();
+            }
+        });
+        doc.ui.instances_shown = show_more(ui, shown, list.len(), 100);
+    });
+}

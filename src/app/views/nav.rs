@@ -1,0 +1,113 @@
+//! The navigation bar (views, back and forward, go to an object) and the
+//! status bar with the loading progress.
+
+use egui::RichText;
+
+use crate::app::{Command, Document, View};
+use crate::progress::Phase;
+use crate::units::{bytes, thousands};
+
+pub fn ui(ui: &mut egui::Ui, doc: &mut Document, view: View, out: &mut Vec<Command>) {
+    ui.horizontal(|ui| {
+        if ui.add_enabled(doc.history_pos > 1, egui::Button::new("<")).on_hover_text("Back (Alt+Left)").clicked() {
+            out.push(Command::Back);
+        }
+        if ui
+            .add_enabled(doc.history_pos < doc.history.len(), egui::Button::new(">"))
+            .on_hover_text("Forward (Alt+Right)")
+            .clicked()
+        {
+            out.push(Command::Forward);
+        }
+        ui.separator();
+        for v in View::ALL {
+            if ui.selectable_label(view == v, v.title()).clicked() {
+                out.push(Command::Show(v));
+            }
+        }
+        ui.separator();
+        let label = ui.label("Go to id:");
+        let edit = ui.add(
+            egui::TextEdit::singleline(&mut doc.ui.goto)
+                .desired_width(150.0)
+                .hint_text("0xf0016ab0"),
+        );
+        let edit = edit.labelled_by(label.id);
+        if edit.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter)) {
+            let text = doc.ui.goto.trim().to_string();
+            let id = match text.strip_prefix("0x") {
+                Some(hex) => u64::from_str_radix(hex, 16).ok(),
+                None => text.parse().ok(),
+            };
+            doc.ui.goto_error = None;
+            match (id, &doc.heap) {
+                (Some(id), Some(heap)) => match heap.find(id) {
+                    Some(o) => {
+                        out.push(Command::Select(o));
+                        out.push(Command::Show(View::Inspector));
+                    }
+                    None => doc.ui.goto_error = Some(format!("no object {text}")),
+                },
+                _ => doc.ui.goto_error = Some("expected an id like 0xf0016ab0".to_string()),
+            }
+        }
+        if let Some(e) = &doc.ui.goto_error {
+            ui.colored_label(ui.visuals().warn_fg_color, e);
+        }
+    });
+}
+
+/// Loading progress, or the figures of the loaded dump, and warnings.
+pub fn status_ui(ui: &mut egui::Ui, doc: &mut Document) {
+    ui.horizontal(|ui| {
+        if let Some(job) = &doc.job {
+            let (done, total) = job.progress.counts();
+            let phase = job.progress.phase();
+            let f = if total > 0 { done as f32 / total as f32 } else { 0.0 };
+            let secs = job.started.elapsed().as_secs_f64();
+            let unit = match phase {
+                Phase::Decompressing | Phase::Reading => bytes(done),
+                _ => format!("{} objects", thousands(done)),
+            };
+            let phase_label = match phase {
+                Phase::Idle => "starting",
+                p => p.label(),
+            };
+            ui.spinner();
+            ui.add(
+                egui::ProgressBar::new(f)
+                    .desired_width(260.0)
+                    .text(format!("{phase_label}: {:.0}%", f * 100.0)),
+            );
+            let rate = if secs > 0.0 { done as f64 / secs } else { 0.0 };
+            let left = if f > 0.01 { format!(", about {:.0} s left", secs * (1.0 - f as f64) / f as f64) } else { String::new() };
+            let rate_text = match phase {
+                Phase::Decompressing | Phase::Reading => format!("{}/s", bytes(rate as u64)),
+                _ => format!("{} objects/s", thousands(rate as u64)),
+            };
+            ui.label(format!("{unit} done, {rate_text}{left}"));
+            if ui.button("Cancel").clicked() {
+                job.progress.cancel();
+            }
+        } else if let Some(heap) = &doc.heap {
+            ui.label(format!(
+                "{} objects, {} classes, {} shallow",
+                thousands(heap.object_count() as u64),
+                thousands(heap.classes().len() as u64),
+                bytes(heap.census().shallow_total())
+            ));
+            if !doc.timings.is_empty() {
+                let total: f64 = doc.timings.iter().map(|t| t.1).sum();
+                ui.separator();
+                ui.label(format!("loaded in {total:.1} s")).on_hover_text(
+                    doc.timings.iter().map(|(n, t)| format!("{n}: {t:.2} s")).collect::<Vec<_>>().join("\n"),
+                );
+            }
+        }
+        if !doc.warnings.is_empty() {
+            ui.separator();
+            let text = RichText::new(format!("{} warnings", doc.warnings.len())).color(ui.visuals().warn_fg_color);
+            ui.label(text).on_hover_text(doc.warnings.join("\n"));
+        }
+    });
+}

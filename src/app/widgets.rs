@@ -1,0 +1,74 @@
+//! Small shared pieces of the views: object links, sizes, paging.
+
+use egui::{Response, RichText, Ui};
+
+use super::Command;
+use crate::heap::Heap;
+use crate::units::{bytes, hex_id, thousands};
+
+/// `java.util.TaskQueue 0xfc0581c8`, or `class Foo 0x...` for class objects.
+pub fn object_text(heap: &Heap, o: u32) -> String {
+    match heap.as_class(o) {
+        Some(c) => format!("class {} {}", heap.class(c).name, hex_id(heap.id(o))),
+        None => format!("{} {}", heap.class(heap.class_of(o)).name, hex_id(heap.id(o))),
+    }
+}
+
+/// A clickable object: selects it; right-click copies its id.
+pub fn object_link(ui: &mut Ui, heap: &Heap, o: u32, out: &mut Vec<Command>) -> Response {
+    let text = object_text(heap, o);
+    let response = ui
+        .link(text)
+        .on_hover_text(format!("{} bytes shallow; click to inspect", thousands(heap.shallow_size(o))));
+    if response.clicked() {
+        out.push(Command::Select(o));
+    }
+    response.context_menu(|ui| {
+        if ui.button("Copy id").clicked() {
+            ui.ctx().copy_text(hex_id(heap.id(o)));
+            ui.close();
+        }
+        if ui.button("Copy class name").clicked() {
+            ui.ctx().copy_text(heap.class(heap.class_of(o)).name.clone());
+            ui.close();
+        }
+    });
+    response
+}
+
+/// A size in binary units with the exact byte count on hover.
+pub fn size_label(ui: &mut Ui, n: u64) -> Response {
+    ui.label(bytes(n)).on_hover_text(format!("{} bytes", thousands(n)))
+}
+
+/// A count with thousands separators.
+pub fn count_label(ui: &mut Ui, n: u64) -> Response {
+    ui.label(thousands(n))
+}
+
+/// A share of a total drawn as a thin bar with the percentage.
+pub fn share_bar(ui: &mut Ui, part: u64, total: u64) {
+    let f = if total == 0 { 0.0 } else { part as f32 / total as f32 };
+    ui.add(
+        egui::ProgressBar::new(f)
+            .desired_width(90.0)
+            .desired_height(12.0)
+            .text(RichText::new(format!("{:.1}%", f * 100.0)).small()),
+    );
+}
+
+/// "Show N more" under a paged list; returns the new count to show.
+pub fn show_more(ui: &mut Ui, shown: usize, total: usize, step: usize) -> usize {
+    if shown >= total {
+        return shown;
+    }
+    let next = step.min(total - shown);
+    if ui
+        .small_button(format!("show {} more of {}", thousands(next as u64), thousands((total - shown) as u64)))
+        .clicked()
+    {
+        shown + next
+    } else {
+        shown
+    }
+}
