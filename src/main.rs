@@ -209,7 +209,12 @@ fn main() -> ExitCode {
         }
         Some(Command::Finalizers { common }) => finalizers(&common),
         #[cfg(feature = "gui")]
-        Some(Command::Screenshot { dump, view, out, size }) => screenshot(&dump, &view, &out, &size),
+        Some(Command::Screenshot {
+            dump,
+            view,
+            out,
+            size,
+        }) => screenshot(&dump, &view, &out, &size),
         None if cli.text || !cfg!(feature = "gui") => overview(cli.dump, cli.demo),
         None => window(cli.dump, cli.demo),
     };
@@ -518,13 +523,17 @@ fn finalizers(common: &Common) -> Result<(), Failure> {
 
 #[cfg(feature = "gui")]
 fn window(dump: Option<PathBuf>, demo: bool) -> Result<(), Failure> {
-    let temp = if demo {
-        Some(heapscope::app::demo_file().map_err(|e| Failure::Dump(Error::new(format!("cannot unpack the demo dump: {e}"))))?)
-    } else {
-        None
-    };
+    let temp =
+        if demo {
+            Some(heapscope::app::demo_file().map_err(|e| {
+                Failure::Dump(Error::new(format!("cannot unpack the demo dump: {e}")))
+            })?)
+        } else {
+            None
+        };
     let path = temp.as_ref().map(|t| t.path().to_path_buf()).or(dump);
-    heapscope::app::run(path).map_err(|e| Failure::Dump(Error::new(format!("cannot open the window: {e}"))))
+    heapscope::app::run(path)
+        .map_err(|e| Failure::Dump(Error::new(format!("cannot open the window: {e}"))))
 }
 
 #[cfg(not(feature = "gui"))]
@@ -540,7 +549,11 @@ fn screenshot(dump: &Path, view: &str, out: &Path, size: &str) -> Result<(), Fai
     let (w, h) = size
         .split_once('x')
         .and_then(|(w, h)| Some((w.parse::<f32>().ok()?, h.parse::<f32>().ok()?)))
-        .ok_or_else(|| Failure::Usage(format!("bad --size '{size}': expected WIDTHxHEIGHT like 1280x800")))?;
+        .ok_or_else(|| {
+            Failure::Usage(format!(
+                "bad --size '{size}': expected WIDTHxHEIGHT like 1280x800"
+            ))
+        })?;
     heapscope::app::screenshot(dump, view, out, w, h).map_err(|e| Failure::Dump(Error::new(e)))
 }
 

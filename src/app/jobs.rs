@@ -62,7 +62,12 @@ impl LoadJob {
 }
 
 /// Runs every step of loading, sending each result as soon as it is ready.
-pub fn load(path: &std::path::Path, p: &Progress, tx: &Sender<Loaded>, wake: &dyn Fn()) -> Result<(), String> {
+pub fn load(
+    path: &std::path::Path,
+    p: &Progress,
+    tx: &Sender<Loaded>,
+    wake: &dyn Fn(),
+) -> Result<(), String> {
     let send = |msg| {
         let _ = tx.send(msg);
         wake();
@@ -81,7 +86,8 @@ pub fn load(path: &std::path::Path, p: &Progress, tx: &Sender<Loaded>, wake: &dy
     times.push(("model", t.elapsed().as_secs_f64()));
     send(Loaded::Heap(heap.clone()));
     let t = Instant::now();
-    let doms = Dominators::compute(&heap, Referents::ALL, p).map_err(|_| "cancelled".to_string())?;
+    let doms =
+        Dominators::compute(&heap, Referents::ALL, p).map_err(|_| "cancelled".to_string())?;
     let children = doms.children();
     let class_retained = doms.class_retained(&heap, &children);
     times.push(("dominators", t.elapsed().as_secs_f64()));
@@ -107,7 +113,13 @@ pub struct PathJob {
 }
 
 impl PathJob {
-    pub fn start(heap: Arc<Heap>, object: u32, referents: Referents, max: usize, wake: impl Fn() + Send + 'static) -> PathJob {
+    pub fn start(
+        heap: Arc<Heap>,
+        object: u32,
+        referents: Referents,
+        max: usize,
+        wake: impl Fn() + Send + 'static,
+    ) -> PathJob {
         let (tx, rx) = channel();
         std::thread::Builder::new()
             .name("heapscope-paths".into())

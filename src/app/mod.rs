@@ -132,6 +132,7 @@ pub struct Document {
 #[derive(Default)]
 pub struct ViewState {
     pub histogram_filter: String,
+    /// (column, ascending); by shallow size, largest first, at the start.
     pub histogram_sort: (usize, bool),
     pub group_by_package: bool,
     pub instances_of: Option<u32>,
@@ -166,7 +167,10 @@ impl Document {
             selection: None,
             history: Vec::new(),
             history_pos: 0,
-            ui: ViewState::default(),
+            ui: ViewState {
+                histogram_sort: (2, false),
+                ..ViewState::default()
+            },
             paths: None,
             why_alive: None,
         }
@@ -235,13 +239,27 @@ impl Document {
             }
         }
         // Ask for the selection's paths when they are missing.
-        let (Some(heap), Some(o)) = (&self.heap, self.selection) else { return };
+        let (Some(heap), Some(o)) = (&self.heap, self.selection) else {
+            return;
+        };
         let wanted = (self.ui.why_referents, 5);
-        let have = self.why_alive.as_ref().is_some_and(|(x, opt, _)| *x == o && *opt == wanted);
-        let running = self.paths.as_ref().is_some_and(|j| j.object == o && j.options == wanted);
+        let have = self
+            .why_alive
+            .as_ref()
+            .is_some_and(|(x, opt, _)| *x == o && *opt == wanted);
+        let running = self
+            .paths
+            .as_ref()
+            .is_some_and(|j| j.object == o && j.options == wanted);
         if !have && !running {
             let ctx = ctx.clone();
-            self.paths = Some(PathJob::start(heap.clone(), o, wanted.0, wanted.1, move || ctx.request_repaint()));
+            self.paths = Some(PathJob::start(
+                heap.clone(),
+                o,
+                wanted.0,
+                wanted.1,
+                move || ctx.request_repaint(),
+            ));
         }
     }
 
@@ -404,7 +422,9 @@ impl HeapscopeApp {
 
     fn title(&self) -> String {
         match &self.doc {
-            Some(doc) if self.demo.as_ref().is_some_and(|d| d.path() == doc.path) => "heapscope - demo.hprof.gz".to_string(),
+            Some(doc) if self.demo.as_ref().is_some_and(|d| d.path() == doc.path) => {
+                "heapscope - demo.hprof.gz".to_string()
+            }
             Some(doc) => format!("heapscope - {}", doc.file_name()),
             None => "heapscope".to_string(),
         }
@@ -432,7 +452,12 @@ impl HeapscopeApp {
     fn menu_ui(&mut self, ui: &mut egui::Ui, out: &mut Vec<Command>) {
         egui::MenuBar::new().ui(ui, |ui| {
             ui.menu_button("File", |ui| {
-                if ui.add(egui::Button::new("Open...").shortcut_text(ui.ctx().format_shortcut(&OPEN))).clicked() {
+                if ui
+                    .add(
+                        egui::Button::new("Open...").shortcut_text(ui.ctx().format_shortcut(&OPEN)),
+                    )
+                    .clicked()
+                {
                     out.push(Command::OpenDialog);
                     ui.close();
                 }
@@ -469,11 +494,20 @@ impl HeapscopeApp {
                 egui::widgets::global_theme_preference_buttons(ui);
             });
             ui.menu_button("Go", |ui| {
-                if ui.add(egui::Button::new("Back").shortcut_text(ui.ctx().format_shortcut(&BACK))).clicked() {
+                if ui
+                    .add(egui::Button::new("Back").shortcut_text(ui.ctx().format_shortcut(&BACK)))
+                    .clicked()
+                {
                     out.push(Command::Back);
                     ui.close();
                 }
-                if ui.add(egui::Button::new("Forward").shortcut_text(ui.ctx().format_shortcut(&FORWARD))).clicked() {
+                if ui
+                    .add(
+                        egui::Button::new("Forward")
+                            .shortcut_text(ui.ctx().format_shortcut(&FORWARD)),
+                    )
+                    .clicked()
+                {
                     out.push(Command::Forward);
                     ui.close();
                 }
@@ -496,7 +530,13 @@ impl HeapscopeApp {
                 }
             }
         }
-        let dropped: Vec<PathBuf> = ctx.input(|i| i.raw.dropped_files.iter().map(|f| f.path().to_path_buf()).collect());
+        let dropped: Vec<PathBuf> = ctx.input(|i| {
+            i.raw
+                .dropped_files
+                .iter()
+                .map(|f| f.path().to_path_buf())
+                .collect()
+        });
         let mut out = Vec::new();
         if let Some(p) = dropped.into_iter().next() {
             out.push(Command::Open(p));
@@ -505,7 +545,8 @@ impl HeapscopeApp {
         egui::Panel::top("menu").show(ui, |ui| self.menu_ui(ui, &mut out));
         match &mut self.doc {
             None => {
-                egui::CentralPanel::default().show(ui, |ui| views::start::ui(ui, &self.recent, &mut out));
+                egui::CentralPanel::default()
+                    .show(ui, |ui| views::start::ui(ui, &self.recent, &mut out));
             }
             Some(doc) => {
                 egui::Panel::top("nav").show(ui, |ui| views::nav::ui(ui, doc, self.view, &mut out));
@@ -516,7 +557,8 @@ impl HeapscopeApp {
                         .resizable(true)
                         .show(ui, |ui| views::why_alive::ui(ui, doc, &mut out));
                 }
-                egui::CentralPanel::default().show(ui, |ui| views::show(ui, doc, self.view, &mut out));
+                egui::CentralPanel::default()
+                    .show(ui, |ui| views::show(ui, doc, self.view, &mut out));
             }
         }
         self.apply(out, &ctx);
@@ -545,7 +587,10 @@ pub const DEMO_DUMP: &[u8] = include_bytes!("../../assets/demo.hprof.gz");
 /// Writes the demo dump to a temporary file.
 pub fn demo_file() -> std::io::Result<tempfile::NamedTempFile> {
     use std::io::Write;
-    let mut f = tempfile::Builder::new().prefix("heapscope-demo-").suffix(".hprof.gz").tempfile()?;
+    let mut f = tempfile::Builder::new()
+        .prefix("heapscope-demo-")
+        .suffix(".hprof.gz")
+        .tempfile()?;
     f.write_all(DEMO_DUMP)?;
     f.flush()?;
     Ok(f)
@@ -582,5 +627,5 @@ pub fn load_document(path: &Path) -> Result<Document, String> {
     let (tx, rx) = std::sync::mpsc::channel();
     jobs::load(path, &crate::progress::Progress::new(), &tx, &|| {})?;
     drop(tx);
-    Ok(Document::from_results(path.to_path_buf(), rx.into_iter()))
+    Ok(Document::from_results(path.to_path_buf(), rx))
 }

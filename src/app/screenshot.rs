@@ -11,11 +11,20 @@ use crate::analysis::paths::{self, PathOptions};
 /// Loads `dump` completely, shows `view` (the inspector on the biggest
 /// object; the Finalizers view on the class with most finalizers) and
 /// writes a `width` x `height` picture to `out`.
-pub fn screenshot(dump: &Path, view: View, out: &Path, width: f32, height: f32) -> Result<(), String> {
+pub fn screenshot(
+    dump: &Path,
+    view: View,
+    out: &Path,
+    width: f32,
+    height: f32,
+) -> Result<(), String> {
     let mut doc = load_document(dump)?;
     let heap = doc.heap.clone().ok_or("the dump did not load")?;
     // Something worth seeing in the "why alive" panel.
-    let mut selected = doc.children.as_ref().and_then(|c| c.roots().first().copied());
+    let mut selected = doc
+        .children
+        .as_ref()
+        .and_then(|c| c.roots().first().copied());
     if view == View::Finalizers {
         if let Some(report) = &doc.finalizers {
             if let Some(row) = report.by_class.first() {
@@ -50,5 +59,7 @@ pub fn screenshot(dump: &Path, view: View, out: &Path, width: f32, height: f32) 
         .build_ui_state(|ui, app: &mut HeapscopeApp| app.window_ui(ui), app);
     harness.run_steps(6);
     let image = harness.render()?;
-    image.save(out).map_err(|e| format!("{}: {e}", out.display()))
+    image
+        .save(out)
+        .map_err(|e| format!("{}: {e}", out.display()))
 }

@@ -10,16 +10,21 @@ use crate::units::{bytes, hex_id, thousands};
 pub fn object_text(heap: &Heap, o: u32) -> String {
     match heap.as_class(o) {
         Some(c) => format!("class {} {}", heap.class(c).name, hex_id(heap.id(o))),
-        None => format!("{} {}", heap.class(heap.class_of(o)).name, hex_id(heap.id(o))),
+        None => format!(
+            "{} {}",
+            heap.class(heap.class_of(o)).name,
+            hex_id(heap.id(o))
+        ),
     }
 }
 
 /// A clickable object: selects it; right-click copies its id.
 pub fn object_link(ui: &mut Ui, heap: &Heap, o: u32, out: &mut Vec<Command>) -> Response {
     let text = object_text(heap, o);
-    let response = ui
-        .link(text)
-        .on_hover_text(format!("{} bytes shallow; click to inspect", thousands(heap.shallow_size(o))));
+    let response = ui.link(text).on_hover_text(format!(
+        "{} bytes shallow; click to inspect",
+        thousands(heap.shallow_size(o))
+    ));
     if response.clicked() {
         out.push(Command::Select(o));
     }
@@ -29,7 +34,8 @@ pub fn object_link(ui: &mut Ui, heap: &Heap, o: u32, out: &mut Vec<Command>) -> 
             ui.close();
         }
         if ui.button("Copy class name").clicked() {
-            ui.ctx().copy_text(heap.class(heap.class_of(o)).name.clone());
+            ui.ctx()
+                .copy_text(heap.class(heap.class_of(o)).name.clone());
             ui.close();
         }
     });
@@ -38,7 +44,8 @@ pub fn object_link(ui: &mut Ui, heap: &Heap, o: u32, out: &mut Vec<Command>) -> 
 
 /// A size in binary units with the exact byte count on hover.
 pub fn size_label(ui: &mut Ui, n: u64) -> Response {
-    ui.label(bytes(n)).on_hover_text(format!("{} bytes", thousands(n)))
+    ui.label(bytes(n))
+        .on_hover_text(format!("{} bytes", thousands(n)))
 }
 
 /// A count with thousands separators.
@@ -48,7 +55,11 @@ pub fn count_label(ui: &mut Ui, n: u64) -> Response {
 
 /// A share of a total drawn as a thin bar with the percentage.
 pub fn share_bar(ui: &mut Ui, part: u64, total: u64) {
-    let f = if total == 0 { 0.0 } else { part as f32 / total as f32 };
+    let f = if total == 0 {
+        0.0
+    } else {
+        part as f32 / total as f32
+    };
     ui.add(
         egui::ProgressBar::new(f)
             .desired_width(90.0)
@@ -64,7 +75,11 @@ pub fn show_more(ui: &mut Ui, shown: usize, total: usize, step: usize) -> usize 
     }
     let next = step.min(total - shown);
     if ui
-        .small_button(format!("show {} more of {}", thousands(next as u64), thousands((total - shown) as u64)))
+        .small_button(format!(
+            "show {} more of {}",
+            thousands(next as u64),
+            thousands((total - shown) as u64)
+        ))
         .clicked()
     {
         shown + next

@@ -140,7 +140,11 @@ impl Heap {
 
     /// Takes the census of an opened dump: the first pass, which gives the
     /// summary figures and the class histogram (see [`Heap::from_census`]).
-    pub fn take_census(dump: &Dump, options: &LoadOptions, progress: &Progress) -> Result<Census, Error> {
+    pub fn take_census(
+        dump: &Dump,
+        options: &LoadOptions,
+        progress: &Progress,
+    ) -> Result<Census, Error> {
         take_census(dump, options, progress).map_err(|e| e.in_file(dump.path()))
     }
 

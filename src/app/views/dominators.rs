@@ -16,12 +16,24 @@ const PAGE: usize = 100;
 const TOP: u32 = u32::MAX;
 
 enum Line {
-    Node { o: u32, depth: usize },
-    More { parent: u32, depth: usize, shown: usize, total: usize },
+    Node {
+        o: u32,
+        depth: usize,
+    },
+    More {
+        parent: u32,
+        depth: usize,
+        shown: usize,
+        total: usize,
+    },
 }
 
-fn kids<'c>(children: &'c Children, parent: u32) -> &'c [u32] {
-    if parent == TOP { children.roots() } else { children.of(parent) }
+fn kids(children: &Children, parent: u32) -> &[u32] {
+    if parent == TOP {
+        children.roots()
+    } else {
+        children.of(parent)
+    }
 }
 
 /// The rows on display: expanded nodes' children, depth first, each list
@@ -33,7 +45,11 @@ fn lines(children: &Children, expanded: &std::collections::HashMap<u32, usize>) 
     while let Some(top) = stack.last_mut() {
         let (parent, depth) = (top.0, top.1);
         let list = kids(children, parent);
-        let shown = expanded.get(&parent).copied().unwrap_or(PAGE).min(list.len());
+        let shown = expanded
+            .get(&parent)
+            .copied()
+            .unwrap_or(PAGE)
+            .min(list.len());
         if top.2 < shown {
             let o = list[top.2];
             top.2 += 1;
@@ -57,7 +73,9 @@ fn lines(children: &Children, expanded: &std::collections::HashMap<u32, usize>) 
 }
 
 pub fn ui(ui: &mut egui::Ui, doc: &mut Document, out: &mut Vec<Command>) {
-    let (Some(heap), Some(doms), Some(children)) = (doc.heap.clone(), doc.doms.clone(), doc.children.clone()) else {
+    let (Some(heap), Some(doms), Some(children)) =
+        (doc.heap.clone(), doc.doms.clone(), doc.children.clone())
+    else {
         waiting(ui, "Computing the dominator tree");
         return;
     };
@@ -96,18 +114,24 @@ pub fn ui(ui: &mut egui::Ui, doc: &mut Document, out: &mut Vec<Command>) {
                     let o = *o;
                     row.set_selected(doc.selection == Some(o));
                     row.col(|ui| {
-                        ui.add_space(*depth as f32 * 16.0);
-                        let n = children.of(o).len();
-                        if n > 0 {
-                            let open = doc.ui.expanded.contains_key(&o);
-                            let icon = if open { "v" } else { ">" };
-                            if ui.small_button(icon).on_hover_text(format!("{} children", thousands(n as u64))).clicked() {
-                                toggle = Some(o);
+                        ui.horizontal(|ui| {
+                            ui.add_space(*depth as f32 * 16.0);
+                            let n = children.of(o).len();
+                            if n > 0 {
+                                let open = doc.ui.expanded.contains_key(&o);
+                                let icon = if open { "v" } else { ">" };
+                                if ui
+                                    .small_button(icon)
+                                    .on_hover_text(format!("{} children", thousands(n as u64)))
+                                    .clicked()
+                                {
+                                    toggle = Some(o);
+                                }
+                            } else {
+                                ui.add_space(18.0);
                             }
-                        } else {
-                            ui.add_space(18.0);
-                        }
-                        object_link(ui, &heap, o, out);
+                            object_link(ui, &heap, o, out);
+                        });
                     });
                     row.col(|ui| {
                         size_label(ui, doms.retained(o));
@@ -117,16 +141,27 @@ pub fn ui(ui: &mut egui::Ui, doc: &mut Document, out: &mut Vec<Command>) {
                     });
                     row.col(|ui| share_bar(ui, doms.retained(o), total));
                 }
-                Line::More { parent, depth, shown, total } => {
+                Line::More {
+                    parent,
+                    depth,
+                    shown,
+                    total,
+                } => {
                     row.col(|ui| {
-                        ui.add_space(*depth as f32 * 16.0 + 18.0);
-                        let next = PAGE.min(total - shown);
-                        if ui
-                            .small_button(format!("show {} more ({} not shown)", thousands(next as u64), thousands((total - shown) as u64)))
-                            .clicked()
-                        {
-                            more = Some((*parent, shown + next));
-                        }
+                        ui.horizontal(|ui| {
+                            ui.add_space(*depth as f32 * 16.0 + 18.0);
+                            let next = PAGE.min(total - shown);
+                            if ui
+                                .small_button(format!(
+                                    "show {} more ({} not shown)",
+                                    thousands(next as u64),
+                                    thousands((total - shown) as u64)
+                                ))
+                                .clicked()
+                            {
+                                more = Some((*parent, shown + next));
+                            }
+                        });
                     });
                     row.col(|_| {});
                     row.col(|_| {});

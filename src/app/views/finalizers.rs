@@ -16,7 +16,9 @@ pub fn ui(ui: &mut egui::Ui, doc: &mut Document, out: &mut Vec<Command>) {
         return;
     };
     if report.entries.is_empty() {
-        ui.label("No java.lang.ref.Finalizer in this dump: nothing is registered for finalization.");
+        ui.label(
+            "No java.lang.ref.Finalizer in this dump: nothing is registered for finalization.",
+        );
         return;
     }
     egui::ScrollArea::vertical().show(ui, |ui| {
@@ -37,29 +39,6 @@ pub fn ui(ui: &mut egui::Ui, doc: &mut Document, out: &mut Vec<Command>) {
             ))
             .weak(),
         );
-        for t in &report.threads {
-            let thread = &heap.threads()[t.thread];
-            let name = thread.name.as_deref().unwrap_or("?");
-            let title = match &t.in_finalize_of {
-                Some(c) => format!("Thread \"{name}\" is stuck in {c}.finalize()"),
-                None => format!("Thread \"{name}\" is idle"),
-            };
-            egui::CollapsingHeader::new(RichText::new(title).strong())
-                .id_salt(("finalizer_thread", t.thread))
-                .default_open(t.in_finalize_of.is_some())
-                .show(ui, |ui| {
-                    for f in &thread.frames {
-                        ui.label(RichText::new(format!("at {}", f.display())).monospace());
-                        for &o in &f.locals {
-                            ui.horizontal(|ui| {
-                                ui.add_space(24.0);
-                                ui.label(RichText::new("holds").weak());
-                                object_link(ui, &heap, o, out);
-                            });
-                        }
-                    }
-                });
-        }
         ui.add_space(8.0);
         ui.label(RichText::new("By referent class (click a class for its objects)").strong());
         egui::Grid::new("finalizers_by_class").num_columns(6).striped(true).spacing([18.0, 4.0]).show(ui, |ui| {
@@ -80,6 +59,30 @@ pub fn ui(ui: &mut egui::Ui, doc: &mut Document, out: &mut Vec<Command>) {
                 ui.end_row();
             }
         });
+        ui.add_space(8.0);
+        for t in &report.threads {
+            let thread = &heap.threads()[t.thread];
+            let name = thread.name.as_deref().unwrap_or("?");
+            let title = match &t.in_finalize_of {
+                Some(c) => format!("Thread \"{name}\" is stuck in {c}.finalize()"),
+                None => format!("Thread \"{name}\" is idle"),
+            };
+            egui::CollapsingHeader::new(RichText::new(title).strong())
+                .id_salt(("finalizer_thread", t.thread))
+                .default_open(false)
+                .show(ui, |ui| {
+                    for f in &thread.frames {
+                        ui.label(RichText::new(format!("at {}", f.display())).monospace());
+                        for &o in &f.locals {
+                            ui.horizontal(|ui| {
+                                ui.add_space(24.0);
+                                ui.label(RichText::new("holds").weak());
+                                object_link(ui, &heap, o, out);
+                            });
+                        }
+                    }
+                });
+        }
         let Some(class) = doc.ui.finalizer_class else { return };
         ui.add_space(8.0);
         ui.label(RichText::new(format!("Referents of class {}", heap.class(class).name)).strong());

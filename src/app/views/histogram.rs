@@ -41,15 +41,22 @@ pub fn ui(ui: &mut egui::Ui, doc: &mut Document, out: &mut Vec<Command>) {
     let state = &mut doc.ui;
     ui.horizontal(|ui| {
         let label = ui.label("Filter:");
-        ui.add(egui::TextEdit::singleline(&mut state.histogram_filter).hint_text("class name or regex").desired_width(260.0))
-            .labelled_by(label.id);
+        ui.add(
+            egui::TextEdit::singleline(&mut state.histogram_filter)
+                .hint_text("class name or regex")
+                .desired_width(260.0),
+        )
+        .labelled_by(label.id);
         ui.checkbox(&mut state.group_by_package, "Group by package");
         if retained.is_none() {
             ui.spinner();
             ui.label(RichText::new("retained sizes are being computed").weak());
         }
     });
-    let filter = regex::RegexBuilder::new(&state.histogram_filter).case_insensitive(true).build().ok();
+    let filter = regex::RegexBuilder::new(&state.histogram_filter)
+        .case_insensitive(true)
+        .build()
+        .ok();
     let mut lines: Vec<Line> = rows
         .iter()
         .filter(|r| filter.as_ref().is_none_or(|f| f.is_match(&r.name)))
@@ -64,13 +71,15 @@ pub fn ui(ui: &mut egui::Ui, doc: &mut Document, out: &mut Vec<Command>) {
     if state.group_by_package {
         let mut packages: BTreeMap<String, Line> = BTreeMap::new();
         for l in lines {
-            let p = packages.entry(package(&l.name).to_string()).or_insert_with(|| Line {
-                name: package(&l.name).to_string(),
-                class: None,
-                instances: 0,
-                shallow: 0,
-                retained: l.retained.map(|_| 0),
-            });
+            let p = packages
+                .entry(package(&l.name).to_string())
+                .or_insert_with(|| Line {
+                    name: package(&l.name).to_string(),
+                    class: None,
+                    instances: 0,
+                    shallow: 0,
+                    retained: l.retained.map(|_| 0),
+                });
             p.instances += l.instances;
             p.shallow += l.shallow;
             p.retained = p.retained.zip(l.retained).map(|(a, b)| a + b);
@@ -95,11 +104,19 @@ pub fn ui(ui: &mut egui::Ui, doc: &mut Document, out: &mut Vec<Command>) {
             thousands(lines.iter().map(|l| l.instances).sum()),
             crate::units::bytes(lines.iter().map(|l| l.shallow).sum()),
             crate::units::bytes(total),
-            if state.group_by_package { "" } else { "; double-click a class for its instances" }
+            if state.group_by_package {
+                ""
+            } else {
+                "; double-click a class for its instances"
+            }
         ))
         .weak(),
     );
-    let list_height = if state.instances_of.is_some() { ui.available_height() * 0.55 } else { ui.available_height() };
+    let list_height = if state.instances_of.is_some() {
+        ui.available_height() * 0.55
+    } else {
+        ui.available_height()
+    };
     let row_height = ui.text_style_height(&egui::TextStyle::Body) + 6.0;
     let mut clicked_header = None;
     let mut open_instances = None;
@@ -117,8 +134,15 @@ pub fn ui(ui: &mut egui::Ui, doc: &mut Document, out: &mut Vec<Command>) {
             .header(row_height + 4.0, |mut header| {
                 for (i, title) in COLUMNS.iter().enumerate() {
                     header.col(|ui| {
-                        let arrow = if sort == i { if ascending { " ^" } else { " v" } } else { "" };
-                        if ui.button(RichText::new(format!("{title}{arrow}")).strong()).clicked() {
+                        let arrow = if sort == i {
+                            if ascending { " ^" } else { " v" }
+                        } else {
+                            ""
+                        };
+                        if ui
+                            .button(RichText::new(format!("{title}{arrow}")).strong())
+                            .clicked()
+                        {
                             clicked_header = Some(i);
                         }
                     });
@@ -153,7 +177,11 @@ pub fn ui(ui: &mut egui::Ui, doc: &mut Document, out: &mut Vec<Command>) {
             });
     });
     if let Some(i) = clicked_header {
-        state.histogram_sort = if sort == i { (i, !ascending) } else { (i, i == 0) };
+        state.histogram_sort = if sort == i {
+            (i, !ascending)
+        } else {
+            (i, i == 0)
+        };
     }
     if let Some(c) = open_instances {
         out.push(Command::Instances(c));
@@ -163,35 +191,56 @@ pub fn ui(ui: &mut egui::Ui, doc: &mut Document, out: &mut Vec<Command>) {
 
 /// The instances of the chosen class, largest retained first, paged.
 fn instances_ui(ui: &mut egui::Ui, doc: &mut Document, out: &mut Vec<Command>) {
-    let (Some(c), Some(heap)) = (doc.ui.instances_of, doc.heap.clone()) else { return };
+    let (Some(c), Some(heap)) = (doc.ui.instances_of, doc.heap.clone()) else {
+        return;
+    };
     if doc.ui.instances.as_ref().is_none_or(|(k, _)| *k != c) {
-        let mut list: Vec<u32> = (0..heap.object_count()).filter(|&o| heap.class_of(o) == c).collect();
+        let mut list: Vec<u32> = (0..heap.object_count())
+            .filter(|&o| heap.class_of(o) == c)
+            .collect();
         if let Some(d) = &doc.doms {
             list.sort_by_key(|&o| std::cmp::Reverse(d.retained(o)));
         }
         doc.ui.instances = Some((c, Arc::new(list)));
     }
-    let list = doc.ui.instances.as_ref().map(|(_, l)| l.clone()).unwrap_or_default();
+    let list = doc
+        .ui
+        .instances
+        .as_ref()
+        .map(|(_, l)| l.clone())
+        .unwrap_or_default();
     ui.separator();
     ui.horizontal(|ui| {
-        ui.label(RichText::new(format!("Instances of {} ({})", heap.class(c).name, thousands(list.len() as u64))).strong());
+        ui.label(
+            RichText::new(format!(
+                "Instances of {} ({})",
+                heap.class(c).name,
+                thousands(list.len() as u64)
+            ))
+            .strong(),
+        );
         if ui.small_button("close").clicked() {
             doc.ui.instances_of = None;
         }
     });
-    egui::ScrollArea::vertical().id_salt("instances").show(ui, |ui| {
-        let shown = doc.ui.instances_shown.max(100).min(list.len());
-        egui::Grid::new("instances_grid").num_columns(3).striped(true).show(ui, |ui| {
-            for &o in &list[..shown] {
-                object_link(ui, &heap, o, out);
-                size_label(ui, heap.shallow_size(o));
-                match &doc.doms {
-                    Some(d) => size_label(ui, d.retained(o)),
-                    None => ui.label(""),
-                };
-                ui.end_row();
-            }
+    egui::ScrollArea::vertical()
+        .id_salt("instances")
+        .show(ui, |ui| {
+            let shown = doc.ui.instances_shown.max(100).min(list.len());
+            egui::Grid::new("instances_grid")
+                .num_columns(3)
+                .striped(true)
+                .show(ui, |ui| {
+                    for &o in &list[..shown] {
+                        object_link(ui, &heap, o, out);
+                        size_label(ui, heap.shallow_size(o));
+                        match &doc.doms {
+                            Some(d) => size_label(ui, d.retained(o)),
+                            None => ui.label(""),
+                        };
+                        ui.end_row();
+                    }
+                });
+            doc.ui.instances_shown = show_more(ui, shown, list.len(), 100);
         });
-        doc.ui.instances_shown = show_more(ui, shown, list.len(), 100);
-    });
 }

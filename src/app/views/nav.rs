@@ -9,7 +9,11 @@ use crate::units::{bytes, thousands};
 
 pub fn ui(ui: &mut egui::Ui, doc: &mut Document, view: View, out: &mut Vec<Command>) {
     ui.horizontal(|ui| {
-        if ui.add_enabled(doc.history_pos > 1, egui::Button::new("<")).on_hover_text("Back (Alt+Left)").clicked() {
+        if ui
+            .add_enabled(doc.history_pos > 1, egui::Button::new("<"))
+            .on_hover_text("Back (Alt+Left)")
+            .clicked()
+        {
             out.push(Command::Back);
         }
         if ui
@@ -63,7 +67,11 @@ pub fn status_ui(ui: &mut egui::Ui, doc: &mut Document) {
         if let Some(job) = &doc.job {
             let (done, total) = job.progress.counts();
             let phase = job.progress.phase();
-            let f = if total > 0 { done as f32 / total as f32 } else { 0.0 };
+            let f = if total > 0 {
+                done as f32 / total as f32
+            } else {
+                0.0
+            };
             let secs = job.started.elapsed().as_secs_f64();
             let unit = match phase {
                 Phase::Decompressing | Phase::Reading => bytes(done),
@@ -80,7 +88,11 @@ pub fn status_ui(ui: &mut egui::Ui, doc: &mut Document) {
                     .text(format!("{phase_label}: {:.0}%", f * 100.0)),
             );
             let rate = if secs > 0.0 { done as f64 / secs } else { 0.0 };
-            let left = if f > 0.01 { format!(", about {:.0} s left", secs * (1.0 - f as f64) / f as f64) } else { String::new() };
+            let left = if f > 0.01 {
+                format!(", about {:.0} s left", secs * (1.0 - f as f64) / f as f64)
+            } else {
+                String::new()
+            };
             let rate_text = match phase {
                 Phase::Decompressing | Phase::Reading => format!("{}/s", bytes(rate as u64)),
                 _ => format!("{} objects/s", thousands(rate as u64)),
@@ -100,13 +112,18 @@ pub fn status_ui(ui: &mut egui::Ui, doc: &mut Document) {
                 let total: f64 = doc.timings.iter().map(|t| t.1).sum();
                 ui.separator();
                 ui.label(format!("loaded in {total:.1} s")).on_hover_text(
-                    doc.timings.iter().map(|(n, t)| format!("{n}: {t:.2} s")).collect::<Vec<_>>().join("\n"),
+                    doc.timings
+                        .iter()
+                        .map(|(n, t)| format!("{n}: {t:.2} s"))
+                        .collect::<Vec<_>>()
+                        .join("\n"),
                 );
             }
         }
         if !doc.warnings.is_empty() {
             ui.separator();
-            let text = RichText::new(format!("{} warnings", doc.warnings.len())).color(ui.visuals().warn_fg_color);
+            let text = RichText::new(format!("{} warnings", doc.warnings.len()))
+                .color(ui.visuals().warn_fg_color);
             ui.label(text).on_hover_text(doc.warnings.join("\n"));
         }
     });

@@ -19,7 +19,11 @@ pub fn ui(ui: &mut egui::Ui, doc: &mut Document, out: &mut Vec<Command>) {
         for (i, t) in heap.threads().iter().enumerate() {
             let name = t.name.as_deref().unwrap_or("(unnamed)");
             let held: usize = t.frames.iter().map(|f| f.locals.len()).sum();
-            let title = format!("\"{name}\"  {} frames, {} objects held", t.frames.len(), held);
+            let title = format!(
+                "\"{name}\"  {} frames, {} objects held",
+                t.frames.len(),
+                held
+            );
             egui::CollapsingHeader::new(RichText::new(title).strong())
                 .id_salt(("thread", i))
                 .default_open(heap.threads().len() <= 12)

@@ -27,7 +27,9 @@ pub fn paths_ui(ui: &mut egui::Ui, heap: &Heap, search: &PathSearch, out: &mut V
                 let n = p.steps.len();
                 for (k, s) in p.steps.iter().enumerate() {
                     if n > 60 && k == 30 {
-                        ui.label(RichText::new(format!("... {} more references ...", n - 60)).weak());
+                        ui.label(
+                            RichText::new(format!("... {} more references ...", n - 60)).weak(),
+                        );
                     }
                     if n > 60 && (30..n - 30).contains(&k) {
                         continue;
@@ -41,7 +43,9 @@ pub fn paths_ui(ui: &mut egui::Ui, heap: &Heap, search: &PathSearch, out: &mut V
                     });
                 }
                 for r in &p.roots {
-                    ui.label(RichText::new(format!("GC root: {r}")).color(ui.visuals().hyperlink_color));
+                    ui.label(
+                        RichText::new(format!("GC root: {r}")).color(ui.visuals().hyperlink_color),
+                    );
                 }
             });
     }
@@ -82,15 +86,22 @@ pub fn ui(ui: &mut egui::Ui, doc: &mut Document, out: &mut Vec<Command>) {
         }
     });
     ui.separator();
-    egui::ScrollArea::vertical().id_salt("why_alive_scroll").show(ui, |ui| match &doc.why_alive {
-        Some((x, opt, search)) if *x == o && opt.0 == doc.ui.why_referents => paths_ui(ui, &heap, search, out),
-        _ => super::waiting(ui, "Searching for paths to GC roots"),
-    });
+    egui::ScrollArea::vertical()
+        .id_salt("why_alive_scroll")
+        .show(ui, |ui| match &doc.why_alive {
+            Some((x, opt, search)) if *x == o && opt.0 == doc.ui.why_referents => {
+                paths_ui(ui, &heap, search, out)
+            }
+            _ => super::waiting(ui, "Searching for paths to GC roots"),
+        });
     let _ = doc.paths_pending();
     let _ = object_link;
 }
 
-fn without(mut r: crate::analysis::graph::Referents, kind: RefKind) -> crate::analysis::graph::Referents {
+fn without(
+    mut r: crate::analysis::graph::Referents,
+    kind: RefKind,
+) -> crate::analysis::graph::Referents {
     match kind {
         RefKind::Weak => r.weak = false,
         RefKind::Soft => r.soft = false,

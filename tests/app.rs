@@ -1,0 +1,176 @@
+//! The desktop app driven through egui_kittest on the built-in demo dump
+//! (a real JDK 17 dump of assets/demo/TimerLeakDemo.java): no window, no
+//! file dialog.
+
+#![cfg(feature = "gui")]
+
+use std::time::{Duration, Instant};
+
+use egui_kittest::Harness;
+use egui_kittest::kittest::{NodeT, Queryable};
+use heapscope::app::{HeapscopeApp, View};
+
+fn harness() -> Harness<'static, HeapscopeApp> {
+    Harness::builder()
+        .with_size(egui::vec2(1400.0, 900.0))
+        .build_ui_state(
+            |ui, app: &mut HeapscopeApp| app.window_ui(ui),
+            HeapscopeApp::new(None),
+        )
+}
+
+/// Steps the app until `done` holds (background jobs report in between).
+fn wait_for(
+    h: &mut Harness<'static, HeapscopeApp>,
+    what: &str,
+    done: impl Fn(&HeapscopeApp) -> bool,
+) {
+    let start = Instant::now();
+    while !done(h.state()) {
+        assert!(
+            start.elapsed() < Duration::from_secs(60),
+            "timed out waiting for {what}"
+        );
+        h.step();
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    h.run_steps(2);
+}
+
+fn open_demo(h: &mut Harness<'static, HeapscopeApp>) {
+    h.run_steps(2);
+    h.get_by_label("Open demo dump").click();
+    wait_for(h, "the demo dump to load", |app| {
+        app.doc.as_ref().is_some_and(|d| !d.is_loading())
+    });
+    let doc = h.state().doc.as_ref().unwrap();
+    assert!(doc.error.is_none(), "{:?}", doc.error);
+}
+
+/// The walk of the motivating case: Overview's finalizer headline, the
+/// class whose finalizers dominate, one of its objects, and in the "why
+/// alive" panel its path through the timer's TaskQueue to the timer thread.
+#[test]
+fn from_the_finalizer_headline_to_the_timer_thread() {
+    let mut h = harness();
+    open_demo(&mut h);
+    assert_eq!(h.state().view, View::Overview);
+    // 1: the headline.
+    h.get_by_label_contains("finalizers; 1,000 pending; finalizer thread stuck in TimerLeakDemo$PgConnection.finalize()")
+        .click();
+    h.run_steps(2);
+    assert_eq!(h.state().view, View::Finalizers);
+    // 2: the class with the most finalizers.
+    h.get_by_label("TimerLeakDemo$PgPreparedStatement").click();
+    h.run_steps(2);
+    // 3: one of its objects.
+    let referent = h
+        .get_all_by_label_contains("TimerLeakDemo$PgPreparedStatement 0x")
+        .next()
+        .expect("a referent")
+        .accesskit_node()
+        .label()
+        .unwrap_or_default();
+    h.get_all_by_label_contains("TimerLeakDemo$PgPreparedStatement 0x")
+        .next()
+        .unwrap()
+        .click();
+    wait_for(&mut h, "the paths to GC roots", |app| {
+        let doc = app.doc.as_ref().unwrap();
+        doc.why_alive
+            .as_ref()
+            .is_some_and(|(o, _, _)| Some(*o) == doc.selection)
+    });
+    // The panel shows the chain and the timer thread's frame.
+    h.get_by_label_contains(
+        "GC root: java frame of \"PgCancelTimer\" in java.util.TimerThread.mainLoop",
+    );
+    assert!(
+        h.query_all_by_label_contains("java.util.TaskQueue 0x")
+            .count()
+            >= 1
+    );
+    assert!(
+        h.query_all_by_label_contains("java.util.TimerTask[] 0x")
+            .count()
+            >= 1
+    );
+    let doc = h.state().doc.as_ref().unwrap();
+    let heap = doc.heap.as_ref().unwrap();
+    let selected = doc.selection.unwrap();
+    assert_eq!(
+        heapscope::units::hex_id(heap.id(selected)),
+        referent.rsplit(' ').next().unwrap()
+    );
+}
+
+#[test]
+fn histogram_sorts_and_filters() {
+    let mut h = harness();
+    open_demo(&mut h);
+    h.get_by_label("Histogram").click();
+    h.run_steps(2);
+    assert_eq!(h.state().view, View::Histogram);
+    // Largest shallow size first: byte[].
+    assert!(h.query_by_label("byte[]").is_some());
+    // Filter by a regular expression.
+    h.get_by_role_and_label(egui::accesskit::Role::TextInput, "Filter:")
+        .focus();
+    h.run_steps(1);
+    h.get_by_role_and_label(egui::accesskit::Role::TextInput, "Filter:")
+        .type_text("TimerLeakDemo\\$(Cancel|PgPrepared)");
+    h.run_steps(3);
+    assert_eq!(
+        h.state().doc.as_ref().unwrap().ui.histogram_filter,
+        "TimerLeakDemo\\$(Cancel|PgPrepared)"
+    );
+    assert!(
+        h.query_by_label("TimerLeakDemo$PgPreparedStatement")
+            .is_some()
+    );
+    assert!(h.query_by_label("TimerLeakDemo$CancelTimerTask").is_some());
+    assert!(h.query_by_label("byte[]").is_none());
+    assert!(h.query_by_label("java.lang.String").is_none());
+    // Sort by instances, then the other way.
+    h.get_by_label("Instances").click();
+    h.run_steps(2);
+    assert_eq!(
+        h.state().doc.as_ref().unwrap().ui.histogram_sort,
+        (1, false)
+    );
+    h.get_by_label_contains("Instances").click();
+    h.run_steps(2);
+    assert_eq!(h.state().doc.as_ref().unwrap().ui.histogram_sort, (1, true));
+    // Retained sizes are filled in.
+    assert!(h.state().doc.as_ref().unwrap().class_retained.is_some());
+}
+
+#[test]
+fn every_view_draws_the_loaded_dump() {
+    let mut h = harness();
+    open_demo(&mut h);
+    for (tab, expect) in [
+        ("Dominator tree", "reachable objects"),
+        ("Threads", "\"PgCancelTimer\""),
+        ("Inspector", "Inspect the biggest object"),
+        ("Overview", "Biggest objects"),
+    ] {
+        h.get_by_label(tab).click();
+        h.run_steps(3);
+        assert!(
+            h.query_all_by_label_contains(expect).count() > 0,
+            "{tab}: no '{expect}'"
+        );
+    }
+    // Inspect the biggest object: its fields and paths show.
+    h.get_by_label("Inspector").click();
+    h.run_steps(2);
+    h.get_by_label("Inspect the biggest object").click();
+    h.run_steps(3);
+    assert!(
+        h.query_by_label_contains("Static fields").is_some()
+            || h.query_by_label_contains("Fields (").is_some()
+    );
+    // Back and forward through the selection history.
+    assert!(h.state().doc.as_ref().unwrap().selection.is_some());
+}
