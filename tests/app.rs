@@ -174,3 +174,70 @@ fn every_view_draws_the_loaded_dump() {
     // Back and forward through the selection history.
     assert!(h.state().doc.as_ref().unwrap().selection.is_some());
 }
+
+/// The window's app id names the .desktop file, its StartupWMClass, the
+/// icon and the AppStream id.
+#[test]
+fn packaging_uses_one_app_id() {
+    let id = heapscope::app::APP_ID;
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let desktop = std::fs::read_to_string(root.join(format!("packaging/{id}.desktop")))
+        .expect("the .desktop file");
+    assert!(desktop.lines().any(|l| l == format!("StartupWMClass={id}")));
+    assert!(desktop.lines().any(|l| l == format!("Icon={id}")));
+    let metainfo = std::fs::read_to_string(root.join(format!("packaging/{id}.metainfo.xml")))
+        .expect("metainfo");
+    assert!(metainfo.contains(&format!("<id>{id}</id>")));
+    assert!(metainfo.contains(&format!(
+        "<launchable type=\"desktop-id\">{id}.desktop</launchable>"
+    )));
+    assert!(root.join(format!("assets/icons/{id}.svg")).exists());
+    for size in [32, 48, 64, 128, 256] {
+        let png = root.join(format!("assets/icons/hicolor/{size}x{size}/apps/{id}.png"));
+        let image = image::open(&png).unwrap_or_else(|e| panic!("{}: {e}", png.display()));
+        assert_eq!((image.width(), image.height()), (size, size));
+    }
+}
+
+/// `heapscope screenshot` renders a view offscreen (a software rasterizer:
+/// .ci/run installs Mesa's lavapipe).
+#[test]
+fn screenshot_renders_a_view() {
+    let dir = tempfile::tempdir().unwrap();
+    let demo = dir.path().join("demo.hprof.gz");
+    std::fs::write(&demo, heapscope::app::DEMO_DUMP).unwrap();
+    let out = dir.path().join("finalizers.png");
+    let status = std::process::Command::new(env!("CARGO_BIN_EXE_heapscope"))
+        .args([
+            "screenshot",
+            demo.to_str().unwrap(),
+            "--view",
+            "finalizers",
+            "--out",
+            out.to_str().unwrap(),
+            "--size",
+            "1000x700",
+        ])
+        .status()
+        .expect("run heapscope screenshot");
+    assert!(status.success());
+    let image = image::open(&out).expect("a PNG").to_rgba8();
+    assert_eq!((image.width(), image.height()), (1000, 700));
+    // Not a blank picture: many distinct colours (text, links, bars).
+    let mut colours: Vec<[u8; 4]> = image.pixels().map(|p| p.0).collect();
+    colours.sort_unstable();
+    colours.dedup();
+    assert!(colours.len() > 50, "only {} colours", colours.len());
+    let bad = std::process::Command::new(env!("CARGO_BIN_EXE_heapscope"))
+        .args([
+            "screenshot",
+            demo.to_str().unwrap(),
+            "--view",
+            "nowhere",
+            "--out",
+            out.to_str().unwrap(),
+        ])
+        .status()
+        .unwrap();
+    assert_eq!(bad.code(), Some(2));
+}

@@ -139,20 +139,43 @@ impl Dominators {
                 cursor[s] += 1;
             }
         }
+        // Sort each child list by retained size, largest first: parents in
+        // a few dozen contiguous groups of similar total length, one task
+        // each (a task per parent would be 45 M tasks).
         let retained = &self.retained;
-        let mut parts: Vec<&mut [u32]> = Vec::with_capacity(n + 1);
-        let mut rest = &mut list[..];
-        for i in 0..=n {
-            let (a, b) = rest.split_at_mut((offsets[i + 1] - offsets[i]) as usize);
-            parts.push(a);
-            rest = b;
+        let groups = 64.min(n + 1).max(1);
+        let target = list.len().div_ceil(groups).max(1);
+        let mut bounds = vec![0usize];
+        for p in 0..=n {
+            if offsets[p + 1] as usize - offsets[*bounds.last().expect("non-empty")] as usize
+                >= target
+            {
+                bounds.push(p + 1);
+            }
         }
-        parts.into_par_iter().for_each(|p| {
-            p.sort_unstable_by(|&a, &b| {
-                retained[b as usize]
-                    .cmp(&retained[a as usize])
-                    .then(a.cmp(&b))
-            })
+        if *bounds.last().expect("non-empty") != n + 1 {
+            bounds.push(n + 1);
+        }
+        let mut parts = Vec::with_capacity(bounds.len());
+        let mut rest = &mut list[..];
+        for w in bounds.windows(2) {
+            let (a, b) = (w[0], w[1]);
+            let (part, tail) = rest.split_at_mut((offsets[b] - offsets[a]) as usize);
+            parts.push((a, b, part));
+            rest = tail;
+        }
+        parts.into_par_iter().for_each(|(a, b, part)| {
+            let base = offsets[a] as usize;
+            for p in a..b {
+                let kids = &mut part[offsets[p] as usize - base..offsets[p + 1] as usize - base];
+                if kids.len() > 1 {
+                    kids.sort_unstable_by(|&x, &y| {
+                        retained[y as usize]
+                            .cmp(&retained[x as usize])
+                            .then(x.cmp(&y))
+                    });
+                }
+            }
         });
         Children { offsets, list }
     }
@@ -164,21 +187,30 @@ impl Dominators {
         let mut open = vec![0u32; classes];
         let mut total = vec![0u64; classes];
         // Depth-first over the dominator tree, counting the open ancestors
-        // of each class.
-        let mut stack: Vec<(u32, bool)> =
-            children.roots().iter().rev().map(|&o| (o, false)).collect();
-        while let Some((o, done)) = stack.pop() {
+        // of each class; leaves (most objects) are never pushed.
+        let mut stack: Vec<(u32, u32)> = Vec::new();
+        let mut visit = |o: u32, open: &mut Vec<u32>, stack: &mut Vec<(u32, u32)>| {
             let c = heap.class_of(o) as usize;
-            if done {
-                open[c] -= 1;
-                continue;
-            }
             if open[c] == 0 {
                 total[c] += self.retained[o as usize];
             }
-            open[c] += 1;
-            stack.push((o, true));
-            stack.extend(children.of(o).iter().rev().map(|&k| (k, false)));
+            if !children.of(o).is_empty() {
+                open[c] += 1;
+                stack.push((o, 0));
+            }
+        };
+        for &top in children.roots() {
+            visit(top, &mut open, &mut stack);
+            while let Some(&(o, i)) = stack.last() {
+                let kids = children.of(o);
+                if (i as usize) < kids.len() {
+                    stack.last_mut().expect("non-empty").1 += 1;
+                    visit(kids[i as usize], &mut open, &mut stack);
+                } else {
+                    stack.pop();
+                    open[heap.class_of(o) as usize] -= 1;
+                }
+            }
         }
         total
     }

@@ -34,7 +34,8 @@ pub enum Loaded {
 /// A dump loading in the background.
 pub struct LoadJob {
     pub progress: Arc<Progress>,
-    pub started: Instant,
+    /// The phase the status bar last saw and when it began, for its rate.
+    pub phase_started: (crate::progress::Phase, Instant),
     pub results: Receiver<Loaded>,
 }
 
@@ -55,7 +56,7 @@ impl LoadJob {
             .expect("spawn the load thread");
         LoadJob {
             progress,
-            started: Instant::now(),
+            phase_started: (crate::progress::Phase::Idle, Instant::now()),
             results: rx,
         }
     }

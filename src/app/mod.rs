@@ -136,9 +136,10 @@ pub struct ViewState {
     pub histogram_sort: (usize, bool),
     pub group_by_package: bool,
     pub instances_of: Option<u32>,
-    pub instances_shown: usize,
-    /// The instances of `instances_of`, largest retained first.
+    /// The instances of `instances_of`, largest retained first, and the
+    /// job listing them.
     pub instances: Option<(u32, Arc<Vec<u32>>)>,
+    pub instances_job: Option<(u32, std::sync::mpsc::Receiver<Vec<u32>>)>,
     /// Dominator tree: expanded nodes and how many children each shows.
     pub expanded: HashMap<u32, usize>,
     pub finalizer_class: Option<u32>,
@@ -293,8 +294,67 @@ impl Document {
     }
 }
 
+/// Frame timings, printed at exit when HEAPSCOPE_FRAME_STATS is set: how
+/// long until the first frame, the histogram and the retained sizes showed,
+/// and the longest frame while loading and after.
+#[derive(Default)]
+pub struct FrameStats {
+    started: Option<std::time::Instant>,
+    pub first_frame: Option<f64>,
+    pub histogram: Option<f64>,
+    pub retained: Option<f64>,
+    pub longest_loading: f64,
+    pub longest_loaded: f64,
+    pub frames: u64,
+    loading: bool,
+    last_report: Option<std::time::Instant>,
+}
+
+impl FrameStats {
+    fn record(&mut self, took: f64, doc: Option<&Document>) {
+        let since = self
+            .started
+            .get_or_insert_with(std::time::Instant::now)
+            .elapsed()
+            .as_secs_f64();
+        self.frames += 1;
+        self.first_frame.get_or_insert(since);
+        if let Some(doc) = doc {
+            if doc.histogram.is_some() {
+                self.histogram.get_or_insert(since);
+            }
+            if doc.class_retained.is_some() {
+                self.retained.get_or_insert(since);
+            }
+            if doc.is_loading() {
+                self.longest_loading = self.longest_loading.max(took);
+            } else {
+                self.longest_loaded = self.longest_loaded.max(took);
+            }
+        }
+    }
+
+    pub fn report(&self) -> String {
+        let ms = |s: Option<f64>| {
+            s.map(|s| format!("{:.0} ms", s * 1000.0))
+                .unwrap_or_else(|| "-".into())
+        };
+        format!(
+            "first frame {}, histogram {}, retained sizes {}, longest frame {:.1} ms while loading and {:.1} ms after, {} frames",
+            ms(self.first_frame),
+            ms(self.histogram),
+            ms(self.retained),
+            self.longest_loading * 1000.0,
+            self.longest_loaded * 1000.0,
+            self.frames
+        )
+    }
+}
+
 /// The application.
 pub struct HeapscopeApp {
+    pub frame_stats: FrameStats,
+    shown_title: String,
     pub doc: Option<Document>,
     pub view: View,
     recent: Vec<PathBuf>,
@@ -312,6 +372,11 @@ impl HeapscopeApp {
             .and_then(|s| serde_json::from_str::<Vec<PathBuf>>(&s).ok())
             .unwrap_or_default();
         HeapscopeApp {
+            frame_stats: FrameStats {
+                started: Some(std::time::Instant::now()),
+                ..FrameStats::default()
+            },
+            shown_title: String::new(),
             doc: None,
             view: View::Overview,
             recent,
@@ -405,7 +470,6 @@ impl HeapscopeApp {
                 Command::Instances(c) => {
                     if let Some(doc) = &mut self.doc {
                         doc.ui.instances_of = Some(c);
-                        doc.ui.instances_shown = 100;
                     }
                     self.view = View::Histogram;
                 }
@@ -517,8 +581,43 @@ impl HeapscopeApp {
 
     /// The whole window, for eframe and for offscreen rendering.
     pub fn window_ui(&mut self, ui: &mut egui::Ui) {
+        let t = std::time::Instant::now();
+        self.frame_ui(ui);
+        let took = t.elapsed().as_secs_f64();
+        let was_loading = self.frame_stats.loading;
+        self.frame_stats.record(took, self.doc.as_ref());
+        self.frame_stats.loading = self.doc.as_ref().is_some_and(Document::is_loading);
+        let every = self
+            .frame_stats
+            .last_report
+            .is_none_or(|t| t.elapsed().as_secs() >= 5);
+        if std::env::var_os("HEAPSCOPE_FRAME_STATS").is_some()
+            && !self.frame_stats.loading
+            && (was_loading || every)
+        {
+            self.frame_stats.last_report = Some(std::time::Instant::now());
+            let steps: Vec<String> = self
+                .doc
+                .iter()
+                .flat_map(|d| &d.timings)
+                .map(|(n, t)| format!("{n} {t:.2} s"))
+                .collect();
+            eprintln!(
+                "loaded: {}; steps: {}",
+                self.frame_stats.report(),
+                steps.join(", ")
+            );
+        }
+    }
+
+    fn frame_ui(&mut self, ui: &mut egui::Ui) {
         let ctx = ui.ctx().clone();
-        ctx.send_viewport_cmd(egui::ViewportCommand::Title(self.title()));
+        // Only on change: a viewport command asks for another frame.
+        let title = self.title();
+        if self.shown_title != title {
+            ctx.send_viewport_cmd(egui::ViewportCommand::Title(title.clone()));
+            self.shown_title = title;
+        }
         if let Some(doc) = &mut self.doc {
             doc.poll(&ctx);
         }
@@ -574,6 +673,12 @@ impl eframe::App for HeapscopeApp {
         self.window_ui(ui);
     }
 
+    fn on_exit(&mut self) {
+        if std::env::var_os("HEAPSCOPE_FRAME_STATS").is_some() {
+            eprintln!("frames: {}", self.frame_stats.report());
+        }
+    }
+
     fn save(&mut self, storage: &mut dyn eframe::Storage) {
         if let Ok(s) = serde_json::to_string(&self.recent) {
             storage.set_string(RECENT_KEY, s);
@@ -596,6 +701,10 @@ pub fn demo_file() -> std::io::Result<tempfile::NamedTempFile> {
     Ok(f)
 }
 
+/// The window icon (assets/icons, drawn for heapscope).
+const ICON: &[u8] =
+    include_bytes!("../../assets/icons/hicolor/256x256/apps/io.github.heapscope.Heapscope.png");
+
 /// Opens the window, on `path` if given.
 pub fn run(path: Option<PathBuf>) -> Result<(), String> {
     let options = eframe::NativeOptions {
@@ -604,7 +713,8 @@ pub fn run(path: Option<PathBuf>) -> Result<(), String> {
             .with_app_id(APP_ID)
             .with_inner_size([1280.0, 800.0])
             .with_min_inner_size([640.0, 400.0])
-            .with_drag_and_drop(true),
+            .with_drag_and_drop(true)
+            .with_icon(eframe::icon_data::from_png_bytes(ICON).unwrap_or_default()),
         persist_window: true,
         ..Default::default()
     };

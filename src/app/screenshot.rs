@@ -19,6 +19,14 @@ pub fn screenshot(
     height: f32,
 ) -> Result<(), String> {
     let mut doc = load_document(dump)?;
+    if std::env::var_os("HEAPSCOPE_FRAME_STATS").is_some() {
+        let steps: Vec<String> = doc
+            .timings
+            .iter()
+            .map(|(n, t)| format!("{n} {t:.2} s"))
+            .collect();
+        eprintln!("loaded: {}", steps.join(", "));
+    }
     let heap = doc.heap.clone().ok_or("the dump did not load")?;
     // Something worth seeing in the "why alive" panel.
     let mut selected = doc

@@ -9,7 +9,7 @@ use egui::RichText;
 use egui_extras::{Column, TableBuilder};
 
 use super::waiting;
-use crate::app::widgets::{object_link, share_bar, show_more, size_label};
+use crate::app::widgets::{object_link, share_bar, size_label};
 use crate::app::{Command, Document};
 use crate::units::thousands;
 
@@ -49,8 +49,7 @@ pub fn ui(ui: &mut egui::Ui, doc: &mut Document, out: &mut Vec<Command>) {
         .labelled_by(label.id);
         ui.checkbox(&mut state.group_by_package, "Group by package");
         if retained.is_none() {
-            ui.spinner();
-            ui.label(RichText::new("retained sizes are being computed").weak());
+            ui.label(RichText::new("retained sizes are being computed...").weak());
         }
     });
     let filter = regex::RegexBuilder::new(&state.histogram_filter)
@@ -189,58 +188,90 @@ pub fn ui(ui: &mut egui::Ui, doc: &mut Document, out: &mut Vec<Command>) {
     instances_ui(ui, doc, out);
 }
 
-/// The instances of the chosen class, largest retained first, paged.
+/// The instances of the chosen class, largest retained first, in a table
+/// that draws only the rows on screen; listed off the UI thread.
 fn instances_ui(ui: &mut egui::Ui, doc: &mut Document, out: &mut Vec<Command>) {
     let (Some(c), Some(heap)) = (doc.ui.instances_of, doc.heap.clone()) else {
         return;
     };
-    if doc.ui.instances.as_ref().is_none_or(|(k, _)| *k != c) {
-        let mut list: Vec<u32> = (0..heap.object_count())
-            .filter(|&o| heap.class_of(o) == c)
-            .collect();
-        if let Some(d) = &doc.doms {
-            list.sort_by_key(|&o| std::cmp::Reverse(d.retained(o)));
+    let state = &mut doc.ui;
+    if let Some((k, rx)) = &state.instances_job {
+        if let Ok(list) = rx.try_recv() {
+            state.instances = Some((*k, Arc::new(list)));
+            state.instances_job = None;
         }
-        doc.ui.instances = Some((c, Arc::new(list)));
     }
-    let list = doc
-        .ui
-        .instances
-        .as_ref()
-        .map(|(_, l)| l.clone())
-        .unwrap_or_default();
+    let have = state.instances.as_ref().is_some_and(|(k, _)| *k == c);
+    let running = state.instances_job.as_ref().is_some_and(|(k, _)| *k == c);
+    if !have && !running {
+        let (tx, rx) = std::sync::mpsc::channel();
+        let (heap, doms, ctx) = (heap.clone(), doc.doms.clone(), ui.ctx().clone());
+        std::thread::spawn(move || {
+            let mut list: Vec<u32> = (0..heap.object_count())
+                .filter(|&o| heap.class_of(o) == c)
+                .collect();
+            if let Some(d) = doms {
+                list.sort_by_key(|&o| std::cmp::Reverse(d.retained(o)));
+            }
+            let _ = tx.send(list);
+            ctx.request_repaint();
+        });
+        state.instances_job = Some((c, rx));
+    }
     ui.separator();
     ui.horizontal(|ui| {
-        ui.label(
-            RichText::new(format!(
-                "Instances of {} ({})",
-                heap.class(c).name,
-                thousands(list.len() as u64)
-            ))
-            .strong(),
-        );
+        ui.label(RichText::new(format!("Instances of {}", heap.class(c).name)).strong());
         if ui.small_button("close").clicked() {
             doc.ui.instances_of = None;
         }
     });
-    egui::ScrollArea::vertical()
-        .id_salt("instances")
-        .show(ui, |ui| {
-            let shown = doc.ui.instances_shown.max(100).min(list.len());
-            egui::Grid::new("instances_grid")
-                .num_columns(3)
-                .striped(true)
-                .show(ui, |ui| {
-                    for &o in &list[..shown] {
+    let Some(list) = doc
+        .ui
+        .instances
+        .as_ref()
+        .filter(|(k, _)| *k == c)
+        .map(|(_, l)| l.clone())
+    else {
+        waiting(ui, "Listing the instances");
+        return;
+    };
+    ui.label(
+        RichText::new(format!(
+            "{} instances, largest retained first",
+            thousands(list.len() as u64)
+        ))
+        .weak(),
+    );
+    let row_height = ui.text_style_height(&egui::TextStyle::Body) + 6.0;
+    ui.push_id("instances_table", |ui| {
+        TableBuilder::new(ui)
+            .striped(true)
+            .column(Column::remainder().at_least(300.0).clip(true))
+            .column(Column::auto().at_least(90.0))
+            .column(Column::auto().at_least(90.0))
+            .header(row_height, |mut header| {
+                for title in ["Object", "Shallow", "Retained"] {
+                    header.col(|ui| {
+                        ui.label(RichText::new(title).strong());
+                    });
+                }
+            })
+            .body(|body| {
+                body.rows(row_height, list.len(), |mut row| {
+                    let o = list[row.index()];
+                    row.set_selected(doc.selection == Some(o));
+                    row.col(|ui| {
                         object_link(ui, &heap, o, out);
+                    });
+                    row.col(|ui| {
                         size_label(ui, heap.shallow_size(o));
-                        match &doc.doms {
-                            Some(d) => size_label(ui, d.retained(o)),
-                            None => ui.label(""),
-                        };
-                        ui.end_row();
-                    }
+                    });
+                    row.col(|ui| {
+                        if let Some(d) = &doc.doms {
+                            size_label(ui, d.retained(o));
+                        }
+                    });
                 });
-            doc.ui.instances_shown = show_more(ui, shown, list.len(), 100);
-        });
+            });
+    });
 }

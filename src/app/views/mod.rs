@@ -35,11 +35,13 @@ pub fn show(ui: &mut egui::Ui, doc: &mut Document, view: View, out: &mut Vec<Com
     }
 }
 
-/// A line saying what is still being computed.
+/// A line saying what is still being computed. No animation: redrawing
+/// at 60 frames a second would take CPU from the work being waited for
+/// (the status bar's progress repaints four times a second; input
+/// repaints at once).
 pub fn waiting(ui: &mut egui::Ui, what: &str) {
     ui.add_space(16.0);
-    ui.horizontal(|ui| {
-        ui.spinner();
-        ui.label(format!("{what}..."));
-    });
+    ui.label(egui::RichText::new(format!("{what}...")).weak());
+    ui.ctx()
+        .request_repaint_after(std::time::Duration::from_millis(250));
 }

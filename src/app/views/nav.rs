@@ -64,7 +64,7 @@ pub fn ui(ui: &mut egui::Ui, doc: &mut Document, view: View, out: &mut Vec<Comma
 /// Loading progress, or the figures of the loaded dump, and warnings.
 pub fn status_ui(ui: &mut egui::Ui, doc: &mut Document) {
     ui.horizontal(|ui| {
-        if let Some(job) = &doc.job {
+        if let Some(job) = &mut doc.job {
             let (done, total) = job.progress.counts();
             let phase = job.progress.phase();
             let f = if total > 0 {
@@ -72,7 +72,13 @@ pub fn status_ui(ui: &mut egui::Ui, doc: &mut Document) {
             } else {
                 0.0
             };
-            let secs = job.started.elapsed().as_secs_f64();
+            if job.phase_started.0 != phase {
+                job.phase_started = (phase, std::time::Instant::now());
+            }
+            // Rate and time left of the current phase.
+            let secs = job.phase_started.1.elapsed().as_secs_f64();
+            ui.ctx()
+                .request_repaint_after(std::time::Duration::from_millis(250));
             let unit = match phase {
                 Phase::Decompressing | Phase::Reading => bytes(done),
                 _ => format!("{} objects", thousands(done)),
@@ -81,7 +87,6 @@ pub fn status_ui(ui: &mut egui::Ui, doc: &mut Document) {
                 Phase::Idle => "starting",
                 p => p.label(),
             };
-            ui.spinner();
             ui.add(
                 egui::ProgressBar::new(f)
                     .desired_width(260.0)

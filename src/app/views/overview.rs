@@ -90,7 +90,7 @@ pub fn ui(ui: &mut egui::Ui, doc: &mut Document, out: &mut Vec<Command>) {
                         ui.label(format!("{} objects", thousands(d.unreachable())));
                     }
                     None => {
-                        ui.spinner();
+                        ui.label(egui::RichText::new("computing...").weak());
                     }
                 }
                 ui.end_row();
