@@ -652,7 +652,8 @@ impl HeapscopeApp {
                 egui::Panel::bottom("status").show(ui, |ui| views::nav::status_ui(ui, doc));
                 if doc.heap.is_some() {
                     egui::Panel::right("why_alive")
-                        .default_size(380.0)
+                        .default_size(420.0)
+                        .min_size(280.0)
                         .resizable(true)
                         .show(ui, |ui| views::why_alive::ui(ui, doc, &mut out));
                 }

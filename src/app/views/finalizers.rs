@@ -21,7 +21,7 @@ pub fn ui(ui: &mut egui::Ui, doc: &mut Document, out: &mut Vec<Command>) {
         );
         return;
     }
-    egui::ScrollArea::vertical().show(ui, |ui| {
+    egui::ScrollArea::vertical().auto_shrink([false, false]).show(ui, |ui| {
         ui.heading(format!(
             "{} finalizers: {} registered, {} pending, {} in processing",
             thousands(report.entries.len() as u64),

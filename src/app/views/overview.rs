@@ -16,143 +16,145 @@ pub fn ui(ui: &mut egui::Ui, doc: &mut Document, out: &mut Vec<Command>) {
         waiting(ui, "Reading the dump");
         return;
     };
-    egui::ScrollArea::vertical().show(ui, |ui| {
-        ui.heading(doc.file_name());
-        ui.add_space(4.0);
-        if let Some(report) = &doc.finalizers {
-            if !report.entries.is_empty() {
-                let stuck = report
-                    .threads
-                    .iter()
-                    .find_map(|t| t.in_finalize_of.clone())
-                    .map(|c| format!("; finalizer thread stuck in {c}.finalize()"))
-                    .unwrap_or_default();
-                let text = format!(
-                    "{} finalizers; {} pending{stuck}",
-                    thousands(report.entries.len() as u64),
-                    thousands(report.pending)
-                );
-                let frame = egui::Frame::group(ui.style()).fill(ui.visuals().faint_bg_color);
-                frame.show(ui, |ui| {
-                    ui.horizontal(|ui| {
-                        ui.label(RichText::new("Finalizers").strong());
-                        if ui.link(RichText::new(text).strong()).clicked() {
-                            out.push(Command::Show(View::Finalizers));
-                        }
-                    });
-                });
-                ui.add_space(6.0);
-            }
-        }
-        let census = heap.census();
-        let header = &census.records.header;
-        let mut roots: BTreeMap<&str, u64> = BTreeMap::new();
-        for r in heap.roots() {
-            *roots.entry(r.kind.label()).or_default() += 1;
-        }
-        egui::Grid::new("overview_facts")
-            .num_columns(2)
-            .spacing([24.0, 6.0])
-            .striped(true)
-            .show(ui, |ui| {
-                ui.label("File");
-                ui.add(egui::Label::new(doc.path.display().to_string()).wrap());
-                ui.end_row();
-                ui.label("Format");
-                let compression = match heap.dump().compression() {
-                    Compression::None => String::new(),
-                    Compression::Gzip {
-                        compressed_bytes, ..
-                    } => format!(", gzip ({} on disk)", bytes(*compressed_bytes)),
-                };
-                ui.label(format!(
-                    "{}, {}-byte ids, {}{compression}",
-                    header.version.magic(),
-                    header.id_size,
-                    bytes(heap.dump().bytes().len() as u64)
-                ));
-                ui.end_row();
-                ui.label("JVM layout");
-                ui.add(egui::Label::new(census.layout.describe()).wrap());
-                ui.end_row();
-                ui.label("Objects");
-                count_label(ui, heap.object_count() as u64);
-                ui.end_row();
-                ui.label("Classes");
-                count_label(ui, heap.classes().len() as u64);
-                ui.end_row();
-                ui.label("Shallow size");
-                size_label(ui, census.shallow_total());
-                ui.end_row();
-                ui.label("Unreachable");
-                match &doc.doms {
-                    Some(d) => {
-                        ui.label(format!("{} objects", thousands(d.unreachable())));
-                    }
-                    None => {
-                        ui.label(egui::RichText::new("computing...").weak());
-                    }
-                }
-                ui.end_row();
-                ui.label("References");
-                ui.label(format!(
-                    "{} ({} to missing objects)",
-                    thousands(heap.reference_count()),
-                    thousands(heap.dangling().len() as u64)
-                ));
-                ui.end_row();
-                ui.label("GC roots");
-                ui.label(format!(
-                    "{}: {}",
-                    thousands(heap.roots().len() as u64),
-                    roots
+    egui::ScrollArea::vertical()
+        .auto_shrink([false, false])
+        .show(ui, |ui| {
+            ui.heading(doc.file_name());
+            ui.add_space(4.0);
+            if let Some(report) = &doc.finalizers {
+                if !report.entries.is_empty() {
+                    let stuck = report
+                        .threads
                         .iter()
-                        .map(|(k, n)| format!("{} {k}", thousands(*n)))
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                ));
-                ui.end_row();
-                ui.label("Threads");
-                count_label(ui, heap.threads().len() as u64);
-                ui.end_row();
-            });
-        ui.add_space(12.0);
-        ui.label(RichText::new("Biggest objects").strong());
-        match (&doc.doms, &doc.children) {
-            (Some(doms), Some(children)) => {
-                let total = doms.reachable_bytes();
-                egui::Grid::new("biggest")
-                    .num_columns(3)
-                    .spacing([16.0, 4.0])
-                    .striped(true)
-                    .show(ui, |ui| {
-                        ui.label(RichText::new("retained").weak());
-                        ui.label(RichText::new("share").weak());
-                        ui.label(RichText::new("object").weak());
-                        ui.end_row();
-                        for &o in children.roots().iter().take(10) {
-                            size_label(ui, doms.retained(o));
-                            crate::app::widgets::share_bar(ui, doms.retained(o), total);
-                            object_link(ui, &heap, o, out);
-                            ui.end_row();
-                        }
+                        .find_map(|t| t.in_finalize_of.clone())
+                        .map(|c| format!("; finalizer thread stuck in {c}.finalize()"))
+                        .unwrap_or_default();
+                    let text = format!(
+                        "{} finalizers; {} pending{stuck}",
+                        thousands(report.entries.len() as u64),
+                        thousands(report.pending)
+                    );
+                    let frame = egui::Frame::group(ui.style()).fill(ui.visuals().faint_bg_color);
+                    frame.show(ui, |ui| {
+                        ui.horizontal(|ui| {
+                            ui.label(RichText::new("Finalizers").strong());
+                            if ui.link(RichText::new(text).strong()).clicked() {
+                                out.push(Command::Show(View::Finalizers));
+                            }
+                        });
                     });
-                if ui.button("Open the dominator tree").clicked() {
-                    out.push(Command::Show(View::Dominators));
+                    ui.add_space(6.0);
                 }
             }
-            _ => waiting(ui, "Computing retained sizes"),
-        }
-        if !doc.warnings.is_empty() {
-            ui.add_space(12.0);
-            ui.label(
-                RichText::new("Warnings")
-                    .strong()
-                    .color(ui.visuals().warn_fg_color),
-            );
-            for w in &doc.warnings {
-                ui.label(RichText::new(w).monospace());
+            let census = heap.census();
+            let header = &census.records.header;
+            let mut roots: BTreeMap<&str, u64> = BTreeMap::new();
+            for r in heap.roots() {
+                *roots.entry(r.kind.label()).or_default() += 1;
             }
-        }
-    });
+            egui::Grid::new("overview_facts")
+                .num_columns(2)
+                .spacing([24.0, 6.0])
+                .striped(true)
+                .show(ui, |ui| {
+                    ui.label("File");
+                    ui.add(egui::Label::new(doc.path.display().to_string()).wrap());
+                    ui.end_row();
+                    ui.label("Format");
+                    let compression = match heap.dump().compression() {
+                        Compression::None => String::new(),
+                        Compression::Gzip {
+                            compressed_bytes, ..
+                        } => format!(", gzip ({} on disk)", bytes(*compressed_bytes)),
+                    };
+                    ui.label(format!(
+                        "{}, {}-byte ids, {}{compression}",
+                        header.version.magic(),
+                        header.id_size,
+                        bytes(heap.dump().bytes().len() as u64)
+                    ));
+                    ui.end_row();
+                    ui.label("JVM layout");
+                    ui.add(egui::Label::new(census.layout.describe()).wrap());
+                    ui.end_row();
+                    ui.label("Objects");
+                    count_label(ui, heap.object_count() as u64);
+                    ui.end_row();
+                    ui.label("Classes");
+                    count_label(ui, heap.classes().len() as u64);
+                    ui.end_row();
+                    ui.label("Shallow size");
+                    size_label(ui, census.shallow_total());
+                    ui.end_row();
+                    ui.label("Unreachable");
+                    match &doc.doms {
+                        Some(d) => {
+                            ui.label(format!("{} objects", thousands(d.unreachable())));
+                        }
+                        None => {
+                            ui.label(egui::RichText::new("computing...").weak());
+                        }
+                    }
+                    ui.end_row();
+                    ui.label("References");
+                    ui.label(format!(
+                        "{} ({} to missing objects)",
+                        thousands(heap.reference_count()),
+                        thousands(heap.dangling().len() as u64)
+                    ));
+                    ui.end_row();
+                    ui.label("GC roots");
+                    ui.label(format!(
+                        "{}: {}",
+                        thousands(heap.roots().len() as u64),
+                        roots
+                            .iter()
+                            .map(|(k, n)| format!("{} {k}", thousands(*n)))
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ));
+                    ui.end_row();
+                    ui.label("Threads");
+                    count_label(ui, heap.threads().len() as u64);
+                    ui.end_row();
+                });
+            ui.add_space(12.0);
+            ui.label(RichText::new("Biggest objects").strong());
+            match (&doc.doms, &doc.children) {
+                (Some(doms), Some(children)) => {
+                    let total = doms.reachable_bytes();
+                    egui::Grid::new("biggest")
+                        .num_columns(3)
+                        .spacing([16.0, 4.0])
+                        .striped(true)
+                        .show(ui, |ui| {
+                            ui.label(RichText::new("retained").weak());
+                            ui.label(RichText::new("share").weak());
+                            ui.label(RichText::new("object").weak());
+                            ui.end_row();
+                            for &o in children.roots().iter().take(10) {
+                                size_label(ui, doms.retained(o));
+                                crate::app::widgets::share_bar(ui, doms.retained(o), total);
+                                object_link(ui, &heap, o, out);
+                                ui.end_row();
+                            }
+                        });
+                    if ui.button("Open the dominator tree").clicked() {
+                        out.push(Command::Show(View::Dominators));
+                    }
+                }
+                _ => waiting(ui, "Computing retained sizes"),
+            }
+            if !doc.warnings.is_empty() {
+                ui.add_space(12.0);
+                ui.label(
+                    RichText::new("Warnings")
+                        .strong()
+                        .color(ui.visuals().warn_fg_color),
+                );
+                for w in &doc.warnings {
+                    ui.label(RichText::new(w).monospace());
+                }
+            }
+        });
 }

@@ -15,36 +15,38 @@ pub fn ui(ui: &mut egui::Ui, doc: &mut Document, out: &mut Vec<Command>) {
         ui.label("The dump lists no threads.");
         return;
     }
-    egui::ScrollArea::vertical().show(ui, |ui| {
-        for (i, t) in heap.threads().iter().enumerate() {
-            let name = t.name.as_deref().unwrap_or("(unnamed)");
-            let held: usize = t.frames.iter().map(|f| f.locals.len()).sum();
-            let title = format!(
-                "\"{name}\"  {} frames, {} objects held",
-                t.frames.len(),
-                held
-            );
-            egui::CollapsingHeader::new(RichText::new(title).strong())
-                .id_salt(("thread", i))
-                .default_open(heap.threads().len() <= 12)
-                .show(ui, |ui| {
-                    if let Some(o) = t.object {
-                        ui.horizontal(|ui| {
-                            ui.label(RichText::new("thread object").weak());
-                            object_link(ui, &heap, o, out);
-                        });
-                    }
-                    for f in &t.frames {
-                        ui.label(RichText::new(format!("at {}", f.display())).monospace());
-                        for &o in &f.locals {
+    egui::ScrollArea::vertical()
+        .auto_shrink([false, false])
+        .show(ui, |ui| {
+            for (i, t) in heap.threads().iter().enumerate() {
+                let name = t.name.as_deref().unwrap_or("(unnamed)");
+                let held: usize = t.frames.iter().map(|f| f.locals.len()).sum();
+                let title = format!(
+                    "\"{name}\"  {} frames, {} objects held",
+                    t.frames.len(),
+                    held
+                );
+                egui::CollapsingHeader::new(RichText::new(title).strong())
+                    .id_salt(("thread", i))
+                    .default_open(heap.threads().len() <= 12)
+                    .show(ui, |ui| {
+                        if let Some(o) = t.object {
                             ui.horizontal(|ui| {
-                                ui.add_space(24.0);
-                                ui.label(RichText::new("local").weak());
+                                ui.label(RichText::new("thread object").weak());
                                 object_link(ui, &heap, o, out);
                             });
                         }
-                    }
-                });
-        }
-    });
+                        for f in &t.frames {
+                            ui.label(RichText::new(format!("at {}", f.display())).monospace());
+                            for &o in &f.locals {
+                                ui.horizontal(|ui| {
+                                    ui.add_space(24.0);
+                                    ui.label(RichText::new("local").weak());
+                                    object_link(ui, &heap, o, out);
+                                });
+                            }
+                        }
+                    });
+            }
+        });
 }
