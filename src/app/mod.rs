@@ -299,7 +299,7 @@ impl Document {
 /// and the longest frame while loading and after.
 #[derive(Default)]
 pub struct FrameStats {
-    started: Option<std::time::Instant>,
+    pub started: Option<std::time::Instant>,
     pub first_frame: Option<f64>,
     pub histogram: Option<f64>,
     pub retained: Option<f64>,
@@ -708,6 +708,7 @@ const ICON: &[u8] =
 
 /// Opens the window, on `path` if given.
 pub fn run(path: Option<PathBuf>) -> Result<(), String> {
+    let started = std::time::Instant::now();
     let options = eframe::NativeOptions {
         viewport: egui::ViewportBuilder::default()
             .with_title("heapscope")
@@ -724,6 +725,8 @@ pub fn run(path: Option<PathBuf>) -> Result<(), String> {
         options,
         Box::new(move |cc| {
             let mut app = HeapscopeApp::new(cc.storage);
+            // Frame timings count from the start of `run`, window creation included.
+            app.frame_stats.started = Some(started);
             if let Some(p) = path {
                 app.open(p, &cc.egui_ctx);
             }
