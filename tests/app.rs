@@ -63,6 +63,9 @@ fn from_the_finalizer_headline_to_the_timer_thread() {
     // 2: the class with the most finalizers.
     h.get_by_label("TimerLeakDemo$PgPreparedStatement").click();
     h.run_steps(2);
+    // Only the registered ones (the pending ones have no strong path).
+    h.get_by_label("registered only").click();
+    h.run_steps(2);
     // 3: one of its objects.
     let referent = h
         .get_all_by_label_contains("TimerLeakDemo$PgPreparedStatement 0x")

@@ -128,6 +128,9 @@ pub struct Document {
     pub why_alive: Option<(u32, (Referents, usize), PathSearch)>,
 }
 
+/// A list of instances: (class, sort column, ascending).
+pub type ListKey = (u32, usize, bool);
+
 /// Per-view state that lives as long as the document.
 #[derive(Default)]
 pub struct ViewState {
@@ -138,12 +141,22 @@ pub struct ViewState {
     pub instances_of: Option<u32>,
     /// The instances of `instances_of`, largest retained first, and the
     /// job listing them.
-    pub instances: Option<(u32, Arc<Vec<u32>>)>,
-    pub instances_job: Option<(u32, std::sync::mpsc::Receiver<Vec<u32>>)>,
+    pub instances: Option<(ListKey, Arc<Vec<u32>>)>,
+    pub instances_job: Option<(ListKey, std::sync::mpsc::Receiver<Vec<u32>>)>,
     /// Dominator tree: expanded nodes and how many children each shows.
     pub expanded: HashMap<u32, usize>,
     pub finalizer_class: Option<u32>,
     pub finalizer_shown: usize,
+    /// Finalizers view: class table sort, referent table sort and state filter.
+    pub finalizer_sort: (usize, bool),
+    pub referent_sort: (usize, bool),
+    pub referent_state: Option<&'static str>,
+    /// Instances table sort; dominator tree sort and top-level filter.
+    pub instances_sort: (usize, bool),
+    pub tree_sort: (usize, bool),
+    pub tree_filter: String,
+    /// Child lists of the dominator tree in another order than retained.
+    pub tree_sorted: HashMap<(u32, usize, bool), Arc<Vec<u32>>>,
     pub why_referents: Referents,
     pub inspector_open: HashMap<(bool, u32), usize>,
     pub array_shown: usize,
@@ -170,6 +183,10 @@ impl Document {
             history_pos: 0,
             ui: ViewState {
                 histogram_sort: (2, false),
+                finalizer_sort: (1, false),
+                referent_sort: (2, false),
+                instances_sort: (2, false),
+                tree_sort: (1, false),
                 ..ViewState::default()
             },
             paths: None,

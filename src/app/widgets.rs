@@ -87,3 +87,29 @@ pub fn show_more(ui: &mut Ui, shown: usize, total: usize, step: usize) -> usize 
         shown
     }
 }
+
+/// A column header that sorts: click to sort by it (largest first for
+/// numbers), again to reverse. `sort` is (column, ascending).
+pub fn sort_header(
+    ui: &mut Ui,
+    title: &str,
+    column: usize,
+    sort: &mut (usize, bool),
+    text_column: bool,
+) {
+    let arrow = if sort.0 == column {
+        if sort.1 { " ^" } else { " v" }
+    } else {
+        ""
+    };
+    if ui
+        .button(RichText::new(format!("{title}{arrow}")).strong())
+        .clicked()
+    {
+        *sort = if sort.0 == column {
+            (column, !sort.1)
+        } else {
+            (column, text_column)
+        };
+    }
+}

@@ -7,7 +7,9 @@ use egui_extras::{Column, TableBuilder};
 
 use super::waiting;
 use crate::analysis::dominators::Children;
-use crate::app::widgets::{object_link, share_bar, size_label};
+use std::sync::Arc;
+
+use crate::app::widgets::{object_link, object_text, share_bar, size_label, sort_header};
 use crate::app::{Command, Document};
 use crate::units::thousands;
 
@@ -36,16 +38,70 @@ fn kids(children: &Children, parent: u32) -> &[u32] {
     }
 }
 
+/// Lists longer than this keep the retained order (re-sorting them would
+/// hold up a frame).
+const RESORT_MAX: usize = 200_000;
+
+/// A parent's children in the chosen order; the top level filtered by the
+/// filter text. Re-sorted lists are cached.
+fn ordered(doc: &mut Document, children: &Children, parent: u32) -> Arc<Vec<u32>> {
+    let heap = doc.heap.clone().expect("loaded");
+    let doms = doc.doms.clone().expect("loaded");
+    let (col, asc) = doc.ui.tree_sort;
+    let list = kids(children, parent);
+    let filter = if parent == TOP && !doc.ui.tree_filter.is_empty() {
+        regex::RegexBuilder::new(&doc.ui.tree_filter)
+            .case_insensitive(true)
+            .build()
+            .ok()
+    } else {
+        None
+    };
+    if ((col, asc) == (1, false) && filter.is_none()) || list.len() > RESORT_MAX {
+        return Arc::new(list.to_vec());
+    }
+    let key = (parent, col, asc);
+    if filter.is_none() {
+        if let Some(l) = doc.ui.tree_sorted.get(&key) {
+            return l.clone();
+        }
+    }
+    let mut l: Vec<u32> = list
+        .iter()
+        .copied()
+        .filter(|&o| {
+            filter
+                .as_ref()
+                .is_none_or(|f| f.is_match(&object_text(&heap, o)))
+        })
+        .collect();
+    match col {
+        0 => l.sort_by_cached_key(|&o| object_text(&heap, o)),
+        2 => l.sort_by_key(|&o| heap.shallow_size(o)),
+        _ => l.sort_by_key(|&o| doms.retained(o)),
+    }
+    if !asc {
+        l.reverse();
+    }
+    let l = Arc::new(l);
+    if filter.is_none() {
+        doc.ui.tree_sorted.insert(key, l.clone());
+    }
+    l
+}
+
 /// The rows on display: expanded nodes' children, depth first, each list
 /// cut after the number of children it shows.
-fn lines(children: &Children, expanded: &std::collections::HashMap<u32, usize>) -> Vec<Line> {
+fn lines(doc: &mut Document, children: &Children) -> Vec<Line> {
     let mut out = Vec::new();
-    // (parent, depth, index of the next child to list)
-    let mut stack = vec![(TOP, 0usize, 0usize)];
+    // (parent, depth, index of the next child to list, the children)
+    let mut stack = vec![(TOP, 0usize, 0usize, ordered(doc, children, TOP))];
     while let Some(top) = stack.last_mut() {
         let (parent, depth) = (top.0, top.1);
-        let list = kids(children, parent);
-        let shown = expanded
+        let list = top.3.clone();
+        let shown = doc
+            .ui
+            .expanded
             .get(&parent)
             .copied()
             .unwrap_or(PAGE)
@@ -54,8 +110,9 @@ fn lines(children: &Children, expanded: &std::collections::HashMap<u32, usize>) 
             let o = list[top.2];
             top.2 += 1;
             out.push(Line::Node { o, depth });
-            if expanded.contains_key(&o) && !children.of(o).is_empty() {
-                stack.push((o, depth + 1, 0));
+            if doc.ui.expanded.contains_key(&o) && !children.of(o).is_empty() {
+                let kids = ordered(doc, children, o);
+                stack.push((o, depth + 1, 0, kids));
             }
         } else {
             if shown < list.len() {
@@ -90,10 +147,22 @@ pub fn ui(ui: &mut egui::Ui, doc: &mut Document, out: &mut Vec<Command>) {
         ))
         .weak(),
     );
-    let rows = lines(&children, &doc.ui.expanded);
+    ui.horizontal(|ui| {
+        let label = ui.label("Filter top level:");
+        ui.add(
+            egui::TextEdit::singleline(&mut doc.ui.tree_filter)
+                .hint_text("class name or regex")
+                .desired_width(260.0),
+        )
+        .labelled_by(label.id);
+    });
+    let rows = lines(doc, &children);
     let row_height = ui.text_style_height(&egui::TextStyle::Body) + 6.0;
     let mut toggle = None;
     let mut more = None;
+    let mut sort = doc.ui.tree_sort;
+    // One line per row: rows have a fixed height.
+    ui.style_mut().wrap_mode = Some(egui::TextWrapMode::Truncate);
     TableBuilder::new(ui)
         .striped(true)
         .resizable(true)
@@ -102,11 +171,12 @@ pub fn ui(ui: &mut egui::Ui, doc: &mut Document, out: &mut Vec<Command>) {
         .column(Column::auto().at_least(80.0))
         .column(Column::auto().at_least(110.0))
         .header(row_height + 4.0, |mut header| {
-            for title in ["Object", "Retained", "Shallow", "% of heap"] {
-                header.col(|ui| {
-                    ui.label(RichText::new(title).strong());
-                });
+            for (k, title) in ["Object", "Retained", "Shallow"].iter().enumerate() {
+                header.col(|ui| sort_header(ui, title, k, &mut sort, k == 0));
             }
+            header.col(|ui| {
+                ui.label(RichText::new("% of heap").strong());
+            });
         })
         .body(|body| {
             body.rows(row_height, rows.len(), |mut row| match &rows[row.index()] {
@@ -169,6 +239,7 @@ pub fn ui(ui: &mut egui::Ui, doc: &mut Document, out: &mut Vec<Command>) {
                 }
             });
         });
+    doc.ui.tree_sort = sort;
     if let Some(o) = toggle {
         if doc.ui.expanded.remove(&o).is_none() {
             doc.ui.expanded.insert(o, PAGE);

@@ -6,7 +6,9 @@ use egui::RichText;
 
 use super::waiting;
 use crate::analysis::finalizers::State;
-use crate::app::widgets::{object_link, show_more, size_label};
+use egui_extras::{Column, TableBuilder};
+
+use crate::app::widgets::{object_link, size_label, sort_header};
 use crate::app::{Command, Document};
 use crate::units::thousands;
 
@@ -41,23 +43,61 @@ pub fn ui(ui: &mut egui::Ui, doc: &mut Document, out: &mut Vec<Command>) {
         );
         ui.add_space(8.0);
         ui.label(RichText::new("By referent class (click a class for its objects)").strong());
-        egui::Grid::new("finalizers_by_class").num_columns(6).striped(true).spacing([18.0, 4.0]).show(ui, |ui| {
-            for h in ["referent class", "finalizers", "registered", "pending", "in processing", "kept only by finalization"] {
-                ui.label(RichText::new(h).weak());
-            }
-            ui.end_row();
-            for row in &report.by_class {
-                let chosen = doc.ui.finalizer_class == Some(row.class);
-                if ui.selectable_label(chosen, &heap.class(row.class).name).clicked() {
-                    out.push(Command::FinalizerClass(row.class));
-                }
-                ui.label(thousands(row.finalizers));
-                ui.label(thousands(row.registered));
-                ui.label(thousands(row.pending));
-                ui.label(thousands(row.in_processing));
-                size_label(ui, row.retained);
-                ui.end_row();
-            }
+        let mut rows: Vec<_> = report.by_class.iter().collect();
+        let (col, asc) = doc.ui.finalizer_sort;
+        rows.sort_by(|a, b| {
+            let o = match col {
+                0 => heap.class(a.class).name.cmp(&heap.class(b.class).name),
+                2 => a.registered.cmp(&b.registered),
+                3 => a.pending.cmp(&b.pending),
+                4 => a.in_processing.cmp(&b.in_processing),
+                5 => a.retained.cmp(&b.retained),
+                _ => a.finalizers.cmp(&b.finalizers),
+            };
+            if asc { o } else { o.reverse() }
+        });
+        let row_height = ui.text_style_height(&egui::TextStyle::Body) + 6.0;
+        ui.push_id("finalizer_classes", |ui| {
+        // One line per row: rows have a fixed height.
+        ui.style_mut().wrap_mode = Some(egui::TextWrapMode::Truncate);
+            TableBuilder::new(ui)
+                .striped(true)
+                .vscroll(false)
+                .column(Column::auto().at_least(260.0))
+                .columns(Column::auto().at_least(90.0), 5)
+                .header(row_height + 4.0, |mut header| {
+                    let titles = ["referent class", "finalizers", "registered", "pending", "in processing", "kept only by finalization"];
+                    for (k, t) in titles.iter().enumerate() {
+                        header.col(|ui| sort_header(ui, t, k, &mut doc.ui.finalizer_sort, k == 0));
+                    }
+                })
+                .body(|mut body| {
+                    for row in &rows {
+                        body.row(row_height, |mut r| {
+                            r.col(|ui| {
+                                let chosen = doc.ui.finalizer_class == Some(row.class);
+                                if ui.selectable_label(chosen, &heap.class(row.class).name).clicked() {
+                                    out.push(Command::FinalizerClass(row.class));
+                                }
+                            });
+                            r.col(|ui| {
+                                ui.label(thousands(row.finalizers));
+                            });
+                            r.col(|ui| {
+                                ui.label(thousands(row.registered));
+                            });
+                            r.col(|ui| {
+                                ui.label(thousands(row.pending));
+                            });
+                            r.col(|ui| {
+                                ui.label(thousands(row.in_processing));
+                            });
+                            r.col(|ui| {
+                                size_label(ui, row.retained);
+                            });
+                        });
+                    }
+                });
         });
         ui.add_space(8.0);
         for t in &report.threads {
@@ -85,27 +125,81 @@ pub fn ui(ui: &mut egui::Ui, doc: &mut Document, out: &mut Vec<Command>) {
         }
         let Some(class) = doc.ui.finalizer_class else { return };
         ui.add_space(8.0);
-        ui.label(RichText::new(format!("Referents of class {}", heap.class(class).name)).strong());
-        let entries: Vec<_> = report
-            .entries
-            .iter()
-            .filter(|e| e.referent.is_some_and(|r| heap.class_of(r) == class))
-            .collect();
-        let shown = doc.ui.finalizer_shown.max(100).min(entries.len());
-        egui::Grid::new("finalizer_entries").num_columns(3).striped(true).spacing([18.0, 4.0]).show(ui, |ui| {
-            for h in ["referent", "state", "finalizer"] {
-                ui.label(RichText::new(h).weak());
-            }
-            ui.end_row();
-            for e in &entries[..shown] {
-                if let Some(r) = e.referent {
-                    object_link(ui, &heap, r, out);
+        ui.horizontal(|ui| {
+            ui.label(RichText::new(format!("Objects of class {}", heap.class(class).name)).strong());
+            ui.label("  show:");
+            let choices = [
+                ("all", None),
+                ("registered only", Some("registered")),
+                ("pending only", Some("pending")),
+                ("in processing only", Some("in processing")),
+            ];
+            for (label, value) in choices {
+                if ui.selectable_label(doc.ui.referent_state == value, label).clicked() {
+                    doc.ui.referent_state = value;
                 }
-                ui.label(e.state.label());
-                object_link(ui, &heap, e.finalizer, out);
-                ui.end_row();
             }
         });
-        doc.ui.finalizer_shown = show_more(ui, shown, entries.len(), 100);
+        let wanted = |state: State| match doc.ui.referent_state {
+            None => true,
+            Some("registered") => state == State::Registered,
+            Some("pending") => state.is_pending(),
+            Some(_) => state == State::InProcessing,
+        };
+        let mut entries: Vec<_> = report
+            .entries
+            .iter()
+            .filter(|e| wanted(e.state) && e.referent.is_some_and(|r| heap.class_of(r) == class))
+            .collect();
+        let retained = |e: &&crate::analysis::finalizers::Entry| {
+            doc.doms.as_ref().zip(e.referent).map(|(d, r)| d.retained(r)).unwrap_or(0)
+        };
+        let (col, asc) = doc.ui.referent_sort;
+        entries.sort_by(|a, b| {
+            let o = match col {
+                0 => a.referent.cmp(&b.referent),
+                1 => a.state.cmp(&b.state),
+                3 => a.finalizer.cmp(&b.finalizer),
+                _ => retained(a).cmp(&retained(b)),
+            };
+            if asc { o } else { o.reverse() }
+        });
+        ui.label(RichText::new(format!("{} objects", thousands(entries.len() as u64))).weak());
+        ui.push_id("finalizer_entries", |ui| {
+        // One line per row: rows have a fixed height.
+        ui.style_mut().wrap_mode = Some(egui::TextWrapMode::Truncate);
+            TableBuilder::new(ui)
+                .striped(true)
+                .max_scroll_height(420.0)
+                .column(Column::auto().at_least(380.0))
+                .column(Column::auto().at_least(200.0))
+                .column(Column::auto().at_least(90.0))
+                .column(Column::remainder().at_least(260.0))
+                .header(row_height + 4.0, |mut header| {
+                    for (k, t) in ["referent", "state", "retained", "its Finalizer"].iter().enumerate() {
+                        header.col(|ui| sort_header(ui, t, k, &mut doc.ui.referent_sort, k != 2));
+                    }
+                })
+                .body(|body| {
+                    body.rows(row_height, entries.len(), |mut r| {
+                        let e = entries[r.index()];
+                        r.set_selected(e.referent.is_some() && e.referent == doc.selection);
+                        r.col(|ui| {
+                            if let Some(o) = e.referent {
+                                object_link(ui, &heap, o, out);
+                            }
+                        });
+                        r.col(|ui| {
+                            ui.label(e.state.label());
+                        });
+                        r.col(|ui| {
+                            size_label(ui, retained(&e));
+                        });
+                        r.col(|ui| {
+                            object_link(ui, &heap, e.finalizer, out);
+                        });
+                    });
+                });
+        });
     });
 }

@@ -9,7 +9,7 @@ use egui::RichText;
 use egui_extras::{Column, TableBuilder};
 
 use super::waiting;
-use crate::app::widgets::{object_link, share_bar, size_label};
+use crate::app::widgets::{object_link, share_bar, size_label, sort_header};
 use crate::app::{Command, Document};
 use crate::units::thousands;
 
@@ -120,6 +120,8 @@ pub fn ui(ui: &mut egui::Ui, doc: &mut Document, out: &mut Vec<Command>) {
     let mut clicked_header = None;
     let mut open_instances = None;
     ui.push_id("histogram_table", |ui| {
+        // One line per row: rows have a fixed height.
+        ui.style_mut().wrap_mode = Some(egui::TextWrapMode::Truncate);
         TableBuilder::new(ui)
             .striped(true)
             .resizable(true)
@@ -188,12 +190,14 @@ pub fn ui(ui: &mut egui::Ui, doc: &mut Document, out: &mut Vec<Command>) {
     instances_ui(ui, doc, out);
 }
 
-/// The instances of the chosen class, largest retained first, in a table
-/// that draws only the rows on screen; listed off the UI thread.
+/// The instances of the chosen class in a table that draws only the rows
+/// on screen; listed and sorted off the UI thread (a class can have
+/// millions).
 fn instances_ui(ui: &mut egui::Ui, doc: &mut Document, out: &mut Vec<Command>) {
     let (Some(c), Some(heap)) = (doc.ui.instances_of, doc.heap.clone()) else {
         return;
     };
+    let key = (c, doc.ui.instances_sort.0, doc.ui.instances_sort.1);
     let state = &mut doc.ui;
     if let Some((k, rx)) = &state.instances_job {
         if let Ok(list) = rx.try_recv() {
@@ -201,8 +205,8 @@ fn instances_ui(ui: &mut egui::Ui, doc: &mut Document, out: &mut Vec<Command>) {
             state.instances_job = None;
         }
     }
-    let have = state.instances.as_ref().is_some_and(|(k, _)| *k == c);
-    let running = state.instances_job.as_ref().is_some_and(|(k, _)| *k == c);
+    let have = state.instances.as_ref().is_some_and(|(k, _)| *k == key);
+    let running = state.instances_job.as_ref().is_some_and(|(k, _)| *k == key);
     if !have && !running {
         let (tx, rx) = std::sync::mpsc::channel();
         let (heap, doms, ctx) = (heap.clone(), doc.doms.clone(), ui.ctx().clone());
@@ -210,13 +214,22 @@ fn instances_ui(ui: &mut egui::Ui, doc: &mut Document, out: &mut Vec<Command>) {
             let mut list: Vec<u32> = (0..heap.object_count())
                 .filter(|&o| heap.class_of(o) == c)
                 .collect();
-            if let Some(d) = doms {
-                list.sort_by_key(|&o| std::cmp::Reverse(d.retained(o)));
+            match key.1 {
+                0 => {}
+                1 => list.sort_by_key(|&o| heap.shallow_size(o)),
+                _ => {
+                    if let Some(d) = doms {
+                        list.sort_by_key(|&o| d.retained(o));
+                    }
+                }
+            }
+            if !key.2 {
+                list.reverse();
             }
             let _ = tx.send(list);
             ctx.request_repaint();
         });
-        state.instances_job = Some((c, rx));
+        state.instances_job = Some((key, rx));
     }
     ui.separator();
     ui.horizontal(|ui| {
@@ -225,35 +238,30 @@ fn instances_ui(ui: &mut egui::Ui, doc: &mut Document, out: &mut Vec<Command>) {
             doc.ui.instances_of = None;
         }
     });
+    // The last list of this class while a new order is being sorted.
     let Some(list) = doc
         .ui
         .instances
         .as_ref()
-        .filter(|(k, _)| *k == c)
+        .filter(|(k, _)| k.0 == c)
         .map(|(_, l)| l.clone())
     else {
         waiting(ui, "Listing the instances");
         return;
     };
-    ui.label(
-        RichText::new(format!(
-            "{} instances, largest retained first",
-            thousands(list.len() as u64)
-        ))
-        .weak(),
-    );
+    ui.label(RichText::new(format!("{} instances", thousands(list.len() as u64))).weak());
     let row_height = ui.text_style_height(&egui::TextStyle::Body) + 6.0;
     ui.push_id("instances_table", |ui| {
+        // One line per row: rows have a fixed height.
+        ui.style_mut().wrap_mode = Some(egui::TextWrapMode::Truncate);
         TableBuilder::new(ui)
             .striped(true)
             .column(Column::remainder().at_least(300.0).clip(true))
             .column(Column::auto().at_least(90.0))
             .column(Column::auto().at_least(90.0))
-            .header(row_height, |mut header| {
-                for title in ["Object", "Shallow", "Retained"] {
-                    header.col(|ui| {
-                        ui.label(RichText::new(title).strong());
-                    });
+            .header(row_height + 4.0, |mut header| {
+                for (k, title) in ["Object", "Shallow", "Retained"].iter().enumerate() {
+                    header.col(|ui| sort_header(ui, title, k, &mut doc.ui.instances_sort, k == 0));
                 }
             })
             .body(|body| {
