@@ -10,6 +10,7 @@
 pub mod analysis;
 #[cfg(feature = "gui")]
 pub mod app;
+pub mod demo;
 pub mod heap;
 pub mod hprof;
 pub mod progress;

@@ -156,11 +156,7 @@ enum Sort {
     Retained,
 }
 
-/// The built-in demo dump: a small gzip dump of `assets/demo/TimerLeakDemo.java`.
-#[cfg(not(feature = "gui"))]
-const DEMO_DUMP: &[u8] = include_bytes!("../assets/demo.hprof.gz");
-#[cfg(feature = "gui")]
-use heapscope::app::DEMO_DUMP;
+use heapscope::demo::demo_file;
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -525,7 +521,7 @@ fn finalizers(common: &Common) -> Result<(), Failure> {
 fn window(dump: Option<PathBuf>, demo: bool) -> Result<(), Failure> {
     let temp =
         if demo {
-            Some(heapscope::app::demo_file().map_err(|e| {
+            Some(demo_file().map_err(|e| {
                 Failure::Dump(Error::new(format!("cannot unpack the demo dump: {e}")))
             })?)
         } else {
@@ -577,16 +573,6 @@ fn overview(dump: Option<PathBuf>, _demo: bool) -> Result<(), Failure> {
         report::histogram::text(&all[..all.len().min(20)], &all)
     );
     Ok(())
-}
-
-fn demo_file() -> std::io::Result<tempfile::NamedTempFile> {
-    let mut f = tempfile::Builder::new()
-        .prefix("heapscope-demo-")
-        .suffix(".hprof.gz")
-        .tempfile()?;
-    f.write_all(DEMO_DUMP)?;
-    f.flush()?;
-    Ok(f)
 }
 
 fn print_timings(phases: &[(&'static str, Duration)], total: Duration, model: Option<u64>) {

@@ -146,7 +146,6 @@ pub struct ViewState {
     /// Dominator tree: expanded nodes and how many children each shows.
     pub expanded: HashMap<u32, usize>,
     pub finalizer_class: Option<u32>,
-    pub finalizer_shown: usize,
     /// Finalizers view: class table sort, referent table sort and state filter.
     pub finalizer_sort: (usize, bool),
     pub referent_sort: (usize, bool),
@@ -279,10 +278,6 @@ impl Document {
                 move || ctx.request_repaint(),
             ));
         }
-    }
-
-    pub fn paths_pending(&self) -> bool {
-        self.paths.is_some()
     }
 
     fn select(&mut self, o: u32) {
@@ -493,7 +488,6 @@ impl HeapscopeApp {
                 Command::FinalizerClass(c) => {
                     if let Some(doc) = &mut self.doc {
                         doc.ui.finalizer_class = Some(c);
-                        doc.ui.finalizer_shown = 100;
                     }
                     self.view = View::Finalizers;
                 }
@@ -704,20 +698,7 @@ impl eframe::App for HeapscopeApp {
     }
 }
 
-/// The built-in demo dump: a gzip dump of `assets/demo/TimerLeakDemo.java`.
-pub const DEMO_DUMP: &[u8] = include_bytes!("../../assets/demo.hprof.gz");
-
-/// Writes the demo dump to a temporary file.
-pub fn demo_file() -> std::io::Result<tempfile::NamedTempFile> {
-    use std::io::Write;
-    let mut f = tempfile::Builder::new()
-        .prefix("heapscope-demo-")
-        .suffix(".hprof.gz")
-        .tempfile()?;
-    f.write_all(DEMO_DUMP)?;
-    f.flush()?;
-    Ok(f)
-}
+pub use crate::demo::{DEMO_DUMP, demo_file};
 
 /// The window icon (assets/icons, drawn for heapscope).
 const ICON: &[u8] =

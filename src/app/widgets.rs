@@ -6,17 +6,7 @@ use super::Command;
 use crate::heap::Heap;
 use crate::units::{bytes, hex_id, thousands};
 
-/// `java.util.TaskQueue 0xfc0581c8`, or `class Foo 0x...` for class objects.
-pub fn object_text(heap: &Heap, o: u32) -> String {
-    match heap.as_class(o) {
-        Some(c) => format!("class {} {}", heap.class(c).name, hex_id(heap.id(o))),
-        None => format!(
-            "{} {}",
-            heap.class(heap.class_of(o)).name,
-            hex_id(heap.id(o))
-        ),
-    }
-}
+pub use crate::report::object_label as object_text;
 
 /// A clickable object: selects it; right-click copies its id.
 pub fn object_link(ui: &mut Ui, heap: &Heap, o: u32, out: &mut Vec<Command>) -> Response {

@@ -12,7 +12,7 @@ use crate::units::hex_id;
 
 /// An object for people: `java.util.TaskQueue 0xfc0581c8`, or for a class
 /// object `class java.util.TaskQueue 0xfc0581c8`.
-pub(crate) fn object_label(heap: &Heap, o: u32) -> String {
+pub fn object_label(heap: &Heap, o: u32) -> String {
     match heap.as_class(o) {
         Some(c) => format!("class {} {}", heap.class(c).name, hex_id(heap.id(o))),
         None => format!(

@@ -94,8 +94,6 @@ pub fn ui(ui: &mut egui::Ui, doc: &mut Document, out: &mut Vec<Command>) {
             }
             _ => super::waiting(ui, "Searching for paths to GC roots"),
         });
-    let _ = doc.paths_pending();
-    let _ = object_link;
 }
 
 fn without(
