@@ -519,16 +519,7 @@ fn finalizers(common: &Common) -> Result<(), Failure> {
 
 #[cfg(feature = "gui")]
 fn window(dump: Option<PathBuf>, demo: bool) -> Result<(), Failure> {
-    let temp =
-        if demo {
-            Some(demo_file().map_err(|e| {
-                Failure::Dump(Error::new(format!("cannot unpack the demo dump: {e}")))
-            })?)
-        } else {
-            None
-        };
-    let path = temp.as_ref().map(|t| t.path().to_path_buf()).or(dump);
-    heapscope::app::run(path)
+    heapscope::app::run(dump, demo)
         .map_err(|e| Failure::Dump(Error::new(format!("cannot open the window: {e}"))))
 }
 

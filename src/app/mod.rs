@@ -704,8 +704,9 @@ pub use crate::demo::{DEMO_DUMP, demo_file};
 const ICON: &[u8] =
     include_bytes!("../../assets/icons/hicolor/256x256/apps/io.github.heapscope.Heapscope.png");
 
-/// Opens the window, on `path` if given.
-pub fn run(path: Option<PathBuf>) -> Result<(), String> {
+/// Opens the window: on `path` if given, on the built-in demo dump if
+/// `demo`, else on the start page.
+pub fn run(path: Option<PathBuf>, demo: bool) -> Result<(), String> {
     let started = std::time::Instant::now();
     let options = eframe::NativeOptions {
         viewport: egui::ViewportBuilder::default()
@@ -727,6 +728,8 @@ pub fn run(path: Option<PathBuf>) -> Result<(), String> {
             app.frame_stats.started = Some(started);
             if let Some(p) = path {
                 app.open(p, &cc.egui_ctx);
+            } else if demo {
+                app.open_demo(&cc.egui_ctx);
             }
             Ok(Box::new(app))
         }),
