@@ -131,6 +131,9 @@ pub struct Document {
 /// A list of instances: (class, sort column, ascending).
 pub type ListKey = (u32, usize, bool);
 
+/// A list of Finalizers: (referent class, state filter, (column, ascending)).
+pub type ReferentKey = (u32, Option<&'static str>, (usize, bool));
+
 /// Per-view state that lives as long as the document.
 #[derive(Default)]
 pub struct ViewState {
@@ -150,6 +153,8 @@ pub struct ViewState {
     pub finalizer_sort: (usize, bool),
     pub referent_sort: (usize, bool),
     pub referent_state: Option<&'static str>,
+    /// The Finalizers listed, as indexes into the report's entries.
+    pub referents: Option<(ReferentKey, Arc<Vec<u32>>)>,
     /// Instances table sort; dominator tree sort and top-level filter.
     pub instances_sort: (usize, bool),
     pub tree_sort: (usize, bool),

@@ -5,7 +5,12 @@
 use egui::RichText;
 
 use super::waiting;
-use crate::analysis::finalizers::State;
+use std::sync::Arc;
+
+use crate::analysis::dominators::Dominators;
+use crate::analysis::finalizers::{Entry, FinalizerReport, State};
+use crate::app::ReferentKey;
+use crate::heap::Heap;
 use egui_extras::{Column, TableBuilder};
 
 use crate::app::widgets::{object_link, size_label, sort_header};
@@ -110,18 +115,7 @@ pub fn ui(ui: &mut egui::Ui, doc: &mut Document, out: &mut Vec<Command>) {
             egui::CollapsingHeader::new(RichText::new(title).strong())
                 .id_salt(("finalizer_thread", t.thread))
                 .default_open(false)
-                .show(ui, |ui| {
-                    for f in &thread.frames {
-                        ui.label(RichText::new(format!("at {}", f.display())).monospace());
-                        for &o in &f.locals {
-                            ui.horizontal(|ui| {
-                                ui.add_space(24.0);
-                                ui.label(RichText::new("holds").weak());
-                                object_link(ui, &heap, o, out);
-                            });
-                        }
-                    }
-                });
+                .show(ui, |ui| super::threads::frames_ui(ui, &heap, thread, out));
         }
         let Some(class) = doc.ui.finalizer_class else { return };
         ui.add_space(8.0);
@@ -140,30 +134,15 @@ pub fn ui(ui: &mut egui::Ui, doc: &mut Document, out: &mut Vec<Command>) {
                 }
             }
         });
-        let wanted = |state: State| match doc.ui.referent_state {
-            None => true,
-            Some("registered") => state == State::Registered,
-            Some("pending") => state.is_pending(),
-            Some(_) => state == State::InProcessing,
-        };
-        let mut entries: Vec<_> = report
-            .entries
-            .iter()
-            .filter(|e| wanted(e.state) && e.referent.is_some_and(|r| heap.class_of(r) == class))
-            .collect();
-        let retained = |e: &&crate::analysis::finalizers::Entry| {
-            doc.doms.as_ref().zip(e.referent).map(|(d, r)| d.retained(r)).unwrap_or(0)
-        };
-        let (col, asc) = doc.ui.referent_sort;
-        entries.sort_by(|a, b| {
-            let o = match col {
-                0 => a.referent.cmp(&b.referent),
-                1 => a.state.cmp(&b.state),
-                3 => a.finalizer.cmp(&b.finalizer),
-                _ => retained(a).cmp(&retained(b)),
-            };
-            if asc { o } else { o.reverse() }
-        });
+        // Filtered and sorted once per (class, state, order), not per
+        // frame: a class can have a million Finalizers.
+        let key = (class, doc.ui.referent_state, doc.ui.referent_sort);
+        if doc.ui.referents.as_ref().is_none_or(|(k, _)| *k != key) {
+            let list = referents(&heap, &report, doc.doms.as_deref(), key);
+            doc.ui.referents = Some((key, Arc::new(list)));
+        }
+        let entries = doc.ui.referents.as_ref().map(|(_, l)| l.clone()).unwrap_or_default();
+        let retained = |e: &Entry| doc.doms.as_ref().zip(e.referent).map(|(d, r)| d.retained(r)).unwrap_or(0);
         ui.label(RichText::new(format!("{} objects", thousands(entries.len() as u64))).weak());
         ui.push_id("finalizer_entries", |ui| {
         // One line per row: rows have a fixed height.
@@ -171,8 +150,8 @@ pub fn ui(ui: &mut egui::Ui, doc: &mut Document, out: &mut Vec<Command>) {
             TableBuilder::new(ui)
                 .striped(true)
                 .max_scroll_height(420.0)
-                .column(Column::auto().at_least(380.0))
-                .column(Column::auto().at_least(200.0))
+                .column(Column::auto().at_least(320.0))
+                .column(Column::auto().at_least(180.0))
                 .column(Column::auto().at_least(90.0))
                 .column(Column::remainder().at_least(260.0))
                 .header(row_height + 4.0, |mut header| {
@@ -182,7 +161,7 @@ pub fn ui(ui: &mut egui::Ui, doc: &mut Document, out: &mut Vec<Command>) {
                 })
                 .body(|body| {
                     body.rows(row_height, entries.len(), |mut r| {
-                        let e = entries[r.index()];
+                        let e = &report.entries[entries[r.index()] as usize];
                         r.set_selected(e.referent.is_some() && e.referent == doc.selection);
                         r.col(|ui| {
                             if let Some(o) = e.referent {
@@ -193,7 +172,7 @@ pub fn ui(ui: &mut egui::Ui, doc: &mut Document, out: &mut Vec<Command>) {
                             ui.label(e.state.label());
                         });
                         r.col(|ui| {
-                            size_label(ui, retained(&e));
+                            size_label(ui, retained(e));
                         });
                         r.col(|ui| {
                             object_link(ui, &heap, e.finalizer, out);
@@ -202,4 +181,42 @@ pub fn ui(ui: &mut egui::Ui, doc: &mut Document, out: &mut Vec<Command>) {
                 });
         });
     });
+}
+
+/// Indexes into `report.entries` of the Finalizers of `class` in `state`
+/// (None: all), sorted by (column, ascending).
+fn referents(
+    heap: &Heap,
+    report: &FinalizerReport,
+    doms: Option<&Dominators>,
+    (class, state, (col, asc)): ReferentKey,
+) -> Vec<u32> {
+    let wanted = |s: State| match state {
+        None => true,
+        Some("registered") => s == State::Registered,
+        Some("pending") => s.is_pending(),
+        Some(_) => s == State::InProcessing,
+    };
+    let retained = |e: &Entry| {
+        doms.zip(e.referent)
+            .map(|(d, r)| d.retained(r))
+            .unwrap_or(0)
+    };
+    let mut list: Vec<u32> = (0..report.entries.len() as u32)
+        .filter(|&i| {
+            let e = &report.entries[i as usize];
+            wanted(e.state) && e.referent.is_some_and(|r| heap.class_of(r) == class)
+        })
+        .collect();
+    list.sort_by(|&a, &b| {
+        let (a, b) = (&report.entries[a as usize], &report.entries[b as usize]);
+        let o = match col {
+            0 => a.referent.cmp(&b.referent),
+            1 => a.state.cmp(&b.state),
+            3 => a.finalizer.cmp(&b.finalizer),
+            _ => retained(a).cmp(&retained(b)),
+        };
+        if asc { o } else { o.reverse() }
+    });
+    list
 }

@@ -5,6 +5,7 @@ use egui::RichText;
 use super::waiting;
 use crate::app::widgets::object_link;
 use crate::app::{Command, Document};
+use crate::heap::{Heap, Thread};
 
 pub fn ui(ui: &mut egui::Ui, doc: &mut Document, out: &mut Vec<Command>) {
     let Some(heap) = doc.heap.clone() else {
@@ -36,17 +37,22 @@ pub fn ui(ui: &mut egui::Ui, doc: &mut Document, out: &mut Vec<Command>) {
                                 object_link(ui, &heap, o, out);
                             });
                         }
-                        for f in &t.frames {
-                            ui.label(RichText::new(format!("at {}", f.display())).monospace());
-                            for &o in &f.locals {
-                                ui.horizontal(|ui| {
-                                    ui.add_space(24.0);
-                                    ui.label(RichText::new("local").weak());
-                                    object_link(ui, &heap, o, out);
-                                });
-                            }
-                        }
+                        frames_ui(ui, &heap, t, out);
                     });
             }
         });
+}
+
+/// A thread's frames, innermost first, with the objects each one holds.
+pub fn frames_ui(ui: &mut egui::Ui, heap: &Heap, t: &Thread, out: &mut Vec<Command>) {
+    for f in &t.frames {
+        ui.label(RichText::new(format!("at {}", f.display())).monospace());
+        for &o in &f.locals {
+            ui.horizontal(|ui| {
+                ui.add_space(24.0);
+                ui.label(RichText::new("holds").weak());
+                object_link(ui, heap, o, out);
+            });
+        }
+    }
 }
