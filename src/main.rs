@@ -9,6 +9,7 @@ use std::time::{Duration, Instant};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use regex::Regex;
 
+use heapscope::analysis::diff as analysis_diff;
 use heapscope::analysis::dominators::Dominators;
 use heapscope::analysis::finalizers as analysis_finalizers;
 use heapscope::analysis::graph::{RefKind, ReferenceClasses, Referents};
@@ -111,6 +112,36 @@ enum Command {
         #[command(flatten)]
         common: Common,
     },
+    /// Compare two dumps of one program: what grew per class, per
+    /// finalizer state, and which owner (dominator path) holds the growth
+    Diff {
+        /// The earlier dump (.hprof or .hprof.gz)
+        baseline: PathBuf,
+        /// The later dump
+        dump: PathBuf,
+        /// Print JSON instead of text
+        #[arg(long)]
+        json: bool,
+        /// Show the first N classes, owners and finalizer classes
+        #[arg(long, value_name = "N", default_value_t = 20)]
+        top: usize,
+        /// Show only classes whose name matches this regular expression
+        #[arg(long, value_name = "REGEX")]
+        filter: Option<String>,
+        /// Order of the classes, largest growth first
+        #[arg(long, value_enum, default_value_t = Sort::Shallow)]
+        sort: Sort,
+        /// Compare instances and shallow bytes per class only: no retained
+        /// sizes, owners or finalizers, but several times faster
+        #[arg(long)]
+        classes_only: bool,
+        /// Object layout instead of the inferred one (see `summary --help`)
+        #[arg(long, value_name = "LAYOUT", value_parser = Layout::parse)]
+        layout: Option<Layout>,
+        /// Print how long each dump took and the peak memory, on stderr
+        #[arg(long)]
+        timings: bool,
+    },
     /// Render a view of the window to a PNG, without a window
     #[cfg(feature = "gui")]
     Screenshot {
@@ -204,6 +235,28 @@ fn main() -> ExitCode {
             paths(&common, targets, max, referents, exclude)
         }
         Some(Command::Finalizers { common }) => finalizers(&common),
+        Some(Command::Diff {
+            baseline,
+            dump,
+            json,
+            top,
+            filter,
+            sort,
+            classes_only,
+            layout,
+            timings,
+        }) => diff(
+            [&baseline, &dump],
+            DiffOptions {
+                json,
+                top,
+                filter,
+                sort,
+                full: !classes_only,
+                layout: LoadOptions { layout },
+                timings,
+            },
+        ),
         #[cfg(feature = "gui")]
         Some(Command::Screenshot {
             dump,
@@ -514,6 +567,75 @@ fn finalizers(common: &Common) -> Result<(), Failure> {
         print!("{}", report::finalizers::text(&heap, &report));
     }
     leave((heap, doms));
+    Ok(())
+}
+
+struct DiffOptions {
+    json: bool,
+    top: usize,
+    filter: Option<String>,
+    sort: Sort,
+    full: bool,
+    layout: LoadOptions,
+    timings: bool,
+}
+
+fn diff(files: [&Path; 2], o: DiffOptions) -> Result<(), Failure> {
+    let filter = o
+        .filter
+        .as_deref()
+        .map(Regex::new)
+        .transpose()
+        .map_err(|e| Failure::Usage(format!("bad --filter: {e}")))?;
+    if o.sort == Sort::Retained && !o.full {
+        return Err(Failure::Usage(
+            "--sort retained needs retained sizes: drop --classes-only".into(),
+        ));
+    }
+    let start = Instant::now();
+    // One dump after the other: the first model is freed while the second
+    // loads, so memory peaks near one model, not two.
+    let mut snapshots = Vec::new();
+    for path in files {
+        let t = Instant::now();
+        let snapshot = with_progress(|p| analysis_diff::snapshot_file(path, &o.layout, o.full, p))?;
+        if o.timings {
+            eprintln!(
+                "time {:<10} {:>8.3} s",
+                path.file_name().and_then(|n| n.to_str()).unwrap_or("dump"),
+                t.elapsed().as_secs_f64()
+            );
+        }
+        snapshots.push(snapshot);
+    }
+    let t = Instant::now();
+    let result = analysis_diff::compare(&snapshots[0], &snapshots[1]);
+    if o.timings {
+        eprintln!(
+            "time {:<10} {:>8.3} s",
+            "compare",
+            t.elapsed().as_secs_f64()
+        );
+        print_timings(&[], start.elapsed(), None);
+    }
+    let mut classes: Vec<_> = result
+        .classes
+        .iter()
+        .filter(|c| filter.as_ref().is_none_or(|f| f.is_match(&c.name)))
+        .collect();
+    match o.sort {
+        Sort::Shallow => {}
+        Sort::Instances => classes.sort_by_key(|c| std::cmp::Reverse(c.instances_delta())),
+        Sort::Retained => {
+            classes.sort_by_key(|c| std::cmp::Reverse(c.retained_delta().unwrap_or(0)))
+        }
+    }
+    classes.truncate(o.top);
+    if o.json {
+        print_json(&report::diff::json(&result, &classes, o.top));
+    } else {
+        print!("{}", report::diff::text(&result, &classes, o.top));
+    }
     Ok(())
 }
 

@@ -35,6 +35,24 @@ pub fn bytes(n: u64) -> String {
     format!("{value:.digits$} {}", UNITS[unit])
 }
 
+/// A signed count with its sign: `"+1,234"`, `"-5"`, `"0"`.
+pub fn signed(n: i64) -> String {
+    match n {
+        0 => "0".to_string(),
+        n if n > 0 => format!("+{}", thousands(n as u64)),
+        n => format!("-{}", thousands(n.unsigned_abs())),
+    }
+}
+
+/// A signed byte count: `"+1.50 KiB"`, `"-512 B"`, `"0"`.
+pub fn signed_bytes(n: i64) -> String {
+    match n {
+        0 => "0".to_string(),
+        n if n > 0 => format!("+{}", bytes(n as u64)),
+        n => format!("-{}", bytes(n.unsigned_abs())),
+    }
+}
+
 /// An object or class id as the JSON and the tables show it: `"0x7f01ab34"`.
 pub fn hex_id(id: u64) -> String {
     format!("{id:#x}")
@@ -54,5 +72,9 @@ mod tests {
         assert_eq!(bytes(1536), "1.50 KiB");
         assert_eq!(bytes(150 * 1024 * 1024), "150 MiB");
         assert_eq!(hex_id(0xf0016ab0), "0xf0016ab0");
+        assert_eq!(signed(-1234), "-1,234");
+        assert_eq!(signed(7), "+7");
+        assert_eq!(signed_bytes(-2048), "-2.00 KiB");
+        assert_eq!(signed_bytes(0), "0");
     }
 }

@@ -6,6 +6,7 @@ mod jdk;
 use std::collections::HashMap;
 use std::path::Path;
 
+use heapscope::analysis::diff;
 use heapscope::analysis::dominators::{Dominators, Idom};
 use heapscope::analysis::finalizers::{self, FinalizerReport, State};
 use heapscope::analysis::graph::{HeapGraph, Referents};
@@ -409,4 +410,194 @@ fn timer_queue_leak() {
         heap.field(fin.finalizer, "referent"),
         Some(Value::Object(heap.id(statement)))
     );
+}
+
+/// Runs DiffSubject on `jdk`: it dumps itself twice, with known growth
+/// between the dumps. Returns (before, after).
+fn dump_twice(jdk: &Jdk, dir: &Path) -> (std::path::PathBuf, std::path::PathBuf) {
+    let (before, after) = (dir.join("before.hprof"), dir.join("after.hprof"));
+    let out = std::process::Command::new(jdk.tool("java"))
+        .args(["-Xmx256m", "-cp"])
+        .arg(jdk::classes())
+        .arg("DiffSubject")
+        .args([&before, &after])
+        .output()
+        .expect("run java");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success() && stdout.contains("DONE 25000 items, 0 finalized"),
+        "DiffSubject on {}: {stdout}{}",
+        jdk.name,
+        String::from_utf8_lossy(&out.stderr)
+    );
+    (before, after)
+}
+
+fn snapshot(path: &Path) -> diff::Snapshot {
+    diff::snapshot_file(path, &LoadOptions::default(), true, &Progress::new())
+        .unwrap_or_else(|e| panic!("{e}"))
+}
+
+/// DiffSubject's known growth: 20,000 more Items, each with a byte[100],
+/// in one ArrayList held by a static field, and 300 more objects pending
+/// finalization behind a stuck finalizer thread.
+fn check_diff(jdk: &Jdk) {
+    let dir = tempfile::tempdir().unwrap();
+    let (before, after) = dump_twice(jdk, dir.path());
+    let result = diff::compare(&snapshot(&before), &snapshot(&after));
+    assert!(result.warnings.is_empty(), "{:?}", result.warnings);
+
+    // Class level: exact instance deltas; each Item retains itself and its
+    // payload, the same amount in both dumps.
+    let class = |name: &str| {
+        result
+            .classes
+            .iter()
+            .find(|c| c.name == name)
+            .unwrap_or_else(|| panic!("{name}"))
+    };
+    let item = class("DiffSubject$Item");
+    assert_eq!(item.instances(), (5_000, 25_000));
+    assert_eq!(item.instances_delta(), 20_000);
+    let (rb, ra) = item.retained().unwrap();
+    assert_eq!(rb % 5_000, 0);
+    assert_eq!(ra, rb / 5_000 * 25_000);
+    let item_size = item.shallow().1 / 25_000;
+    assert!(rb / 5_000 >= item_size + 100, "{rb}");
+    assert_eq!(class("DiffSubject$Doomed").instances(), (100, 400));
+    assert!(class("byte[]").instances_delta() >= 20_000);
+    // Growth first: the payloads, then the Items, lead the table.
+    let first: Vec<&str> = result.classes[..2]
+        .iter()
+        .map(|c| c.name.as_str())
+        .collect();
+    assert_eq!(first, ["byte[]", "DiffSubject$Item"]);
+
+    // Finalizer level: exactly 300 more pending, all Doomed.
+    let f = result.finalizers.as_ref().unwrap();
+    assert_eq!(f.after.pending - f.before.pending, 300);
+    let doomed = f
+        .by_class
+        .iter()
+        .find(|r| r.name == "DiffSubject$Doomed")
+        .unwrap();
+    assert_eq!((doomed.before.pending, doomed.after.pending), (100, 400));
+    assert_eq!(f.by_class[0].name, "DiffSubject$Doomed");
+    assert_eq!((f.before.in_processing, f.after.in_processing), (1, 1));
+
+    // Owner level: the registry's array holds the growth, first.
+    let owners = result.owners.as_ref().unwrap();
+    let top = &owners[0];
+    assert!(
+        top.path.ends_with(
+            &[
+                "class DiffSubject",
+                "java.util.ArrayList",
+                "java.lang.Object[]"
+            ]
+            .map(String::from)
+        ),
+        "{:?}",
+        top.path
+    );
+    assert_eq!((top.before.entries, top.after.entries), (1, 1));
+    // Items and their payloads: 2 objects per Item.
+    assert_eq!(top.objects_delta(), 40_000);
+    let grown: HashMap<&str, i64> = top
+        .classes
+        .iter()
+        .map(|(n, o, _)| (n.as_str(), *o))
+        .collect();
+    assert_eq!(grown["DiffSubject$Item"], 20_000);
+    assert_eq!(grown["byte[]"], 20_000);
+    assert_eq!(
+        top.growth,
+        top.retained_delta(),
+        "the whole growth of the array's retained size is its own"
+    );
+    // Pending objects have no strong owner; their Finalizers hang off the
+    // Finalizer class's lists.
+    let pending = owners
+        .iter()
+        .find(|o| o.classes.iter().any(|c| c.0 == diff::NOT_STRONG))
+        .unwrap();
+    assert_eq!(pending.path, Vec::<String>::new(), "the GC roots");
+    let finalizers = owners
+        .iter()
+        .find(|o| o.classes.iter().any(|c| c.0 == "java.lang.ref.Finalizer"))
+        .unwrap();
+    assert_eq!(finalizers.path[0], "class java.lang.ref.Finalizer");
+    assert_eq!(
+        finalizers
+            .classes
+            .iter()
+            .find(|c| c.0 == "java.lang.ref.Finalizer")
+            .unwrap()
+            .1,
+        300
+    );
+    // The example containers are the registry's array in each dump.
+    let (o, id) = top.example_after.unwrap();
+    assert!(o > 0 && id != 0);
+
+    // The command line says the same in JSON.
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_heapscope"))
+        .args(["diff", "--json", "--top", "3"])
+        .args([&before, &after])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let row = &json["classes"][1];
+    assert_eq!(row["name"], "DiffSubject$Item");
+    for (key, want) in [
+        ("instances_before", 5_000),
+        ("instances_after", 25_000),
+        ("instances_delta", 20_000),
+        ("retained_before", rb as i64),
+        ("retained_after", ra as i64),
+        ("retained_delta", (ra - rb) as i64),
+    ] {
+        assert_eq!(row[key], want, "{key}");
+    }
+    assert_eq!(json["classes"].as_array().unwrap().len(), 3);
+    assert_eq!(json["owners"][0]["path"][2], "java.lang.Object[]");
+    assert_eq!(json["owners"][0]["objects_delta"], 40_000);
+    assert_eq!(json["owners"][0]["retained_delta"], top.retained_delta());
+    assert_eq!(json["finalizers"]["total"]["pending_delta"], 300);
+
+    // Another program compares too, with a warning.
+    let demo = heapscope::demo::demo_file().unwrap();
+    let other = diff::compare(&snapshot(demo.path()), &snapshot(&after));
+    assert!(
+        other
+            .warnings
+            .iter()
+            .any(|w| w.contains("different programs")),
+        "{:?}",
+        other.warnings
+    );
+    assert_eq!(
+        other
+            .classes
+            .iter()
+            .find(|c| c.name == "DiffSubject$Item")
+            .unwrap()
+            .status(),
+        "new"
+    );
+}
+
+#[test]
+fn diff_finds_the_known_growth_jdk17() {
+    check_diff(&jdk::system_jdk());
+}
+
+#[test]
+fn diff_finds_the_known_growth_jdk25() {
+    let Some(jdk) = jdk::temurin_25() else {
+        eprintln!("no Temurin 25 under /usr/lib/jvm: skipped");
+        return;
+    };
+    check_diff(&jdk);
 }

@@ -114,8 +114,36 @@ public final class BigHeap {
         printSummary(target, System.nanoTime() - start);
         System.out.println("READY " + ProcessHandle.current().pid());
         System.out.flush();
+
+        // 3. On "GROW <MiB>" lines on stdin, grow the leaking parts (for a
+        //    second dump to compare with the first), then say READY again.
+        java.io.BufferedReader in = new java.io.BufferedReader(
+                new java.io.InputStreamReader(System.in));
+        for (String line; (line = in.readLine()) != null; ) {
+            if (line.startsWith("GROW ")) {
+                grow(Long.parseLong(line.substring(5).trim()) << 20, random);
+                printSummary(target, System.nanoTime() - start);
+                System.out.println("READY " + ProcessHandle.current().pid());
+                System.out.flush();
+            }
+        }
         while (true) {
             Thread.sleep(Long.MAX_VALUE);
+        }
+    }
+
+    /**
+     * Adds about {@code bytes} to the parts that leak in a real application:
+     * 60% to {@link Statements} (more cancelled timer tasks holding
+     * finalizable statements) and 40% to {@link Caches} (more cache maps).
+     */
+    static void grow(long bytes, SplittableRandom random) {
+        for (Part part : parts) {
+            double share = part instanceof Statements ? 0.6 : part instanceof Caches ? 0.4 : 0;
+            long goal = part.bytes + (long) (share * bytes);
+            while (part.bytes < goal) {
+                part.grow(random);
+            }
         }
     }
 

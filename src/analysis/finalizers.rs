@@ -124,6 +124,19 @@ pub fn analyze(
     doms: Option<&Dominators>,
     progress: &Progress,
 ) -> Result<FinalizerReport, Cancelled> {
+    let filter = Filter::new(heap, Referents::NONE, &[]);
+    let strong = ShortestPaths::compute(&filter, progress)?;
+    analyze_with(heap, doms, &|o| strong.reachable(o), progress)
+}
+
+/// [`analyze`] with strong reachability already known (from a strong-only
+/// dominator tree, say).
+pub fn analyze_with(
+    heap: &Heap,
+    doms: Option<&Dominators>,
+    strongly_reachable: &dyn Fn(u32) -> bool,
+    progress: &Progress,
+) -> Result<FinalizerReport, Cancelled> {
     let classes = heap.classes();
     let Some(finalizer_class) = classes.find("java.lang.ref.Finalizer") else {
         return Ok(FinalizerReport::default());
@@ -186,9 +199,6 @@ pub fn analyze(
         vm_pending.extend(chain.into_iter().filter(|&o| is_finalizer(o)));
     }
     progress.check()?;
-    // Strong reachability of the referents.
-    let filter = Filter::new(heap, Referents::NONE, &[]);
-    let strong = ShortestPaths::compute(&filter, progress)?;
 
     let mut report = FinalizerReport {
         queue_length,
@@ -206,7 +216,7 @@ pub fn analyze(
             State::VmPending
         } else if unfinalized.contains(&f) {
             match target {
-                Some(t) if !strong.reachable(t) => State::Unreachable,
+                Some(t) if !strongly_reachable(t) => State::Unreachable,
                 _ => State::Registered,
             }
         } else if target.is_some() && unlinked {
@@ -234,7 +244,7 @@ pub fn analyze(
             _ => {}
         }
         if let Some(d) = doms {
-            if !strong.reachable(t) {
+            if !strongly_reachable(t) {
                 row.retained += d.retained(t);
             }
         }

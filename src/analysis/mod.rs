@@ -1,4 +1,5 @@
 //! Analyses computed from the heap model.
+pub mod diff;
 pub mod dominators;
 pub mod finalizers;
 pub mod graph;

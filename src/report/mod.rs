@@ -1,6 +1,7 @@
 //! Headless output of the model and analyses, as text for people and JSON
 //! for machines.
 
+pub mod diff;
 pub mod dominators;
 pub mod finalizers;
 pub mod histogram;
