@@ -147,7 +147,8 @@ enum Command {
     Screenshot {
         /// Heap dump (.hprof or .hprof.gz)
         dump: PathBuf,
-        /// overview, histogram, dominators, finalizers, inspector or threads
+        /// overview, histogram, dominators, finalizers, inspector, threads,
+        /// or with --baseline compare, compare-owners, compare-finalizers
         #[arg(long, value_name = "NAME")]
         view: String,
         /// Where to write the PNG
@@ -156,6 +157,9 @@ enum Command {
         /// Picture size in points, WIDTHxHEIGHT
         #[arg(long, default_value = "1280x800")]
         size: String,
+        /// With --view compare: the baseline dump to compare DUMP with
+        #[arg(long, value_name = "DUMP")]
+        baseline: Option<PathBuf>,
     },
 }
 
@@ -263,7 +267,8 @@ fn main() -> ExitCode {
             view,
             out,
             size,
-        }) => screenshot(&dump, &view, &out, &size),
+            baseline,
+        }) => screenshot(&dump, baseline.as_deref(), &view, &out, &size),
         None if cli.text || !cfg!(feature = "gui") => overview(cli.dump, cli.demo),
         None => window(cli.dump, cli.demo),
     };
@@ -651,10 +656,27 @@ fn window(dump: Option<PathBuf>, demo: bool) -> Result<(), Failure> {
 }
 
 #[cfg(feature = "gui")]
-fn screenshot(dump: &Path, view: &str, out: &Path, size: &str) -> Result<(), Failure> {
+fn screenshot(
+    dump: &Path,
+    baseline: Option<&Path>,
+    view: &str,
+    out: &Path,
+    size: &str,
+) -> Result<(), Failure> {
+    // compare-owners and compare-finalizers: the comparison's other sections.
+    let (view, section) = match view {
+        "compare-owners" => ("compare", 1),
+        "compare-finalizers" => ("compare", 2),
+        v => (v, 0),
+    };
     let view = heapscope::app::View::parse(view).ok_or_else(|| {
-        Failure::Usage(format!("unknown view '{view}': overview, histogram, dominators, finalizers, inspector or threads"))
+        Failure::Usage(format!("unknown view '{view}': overview, histogram, dominators, finalizers, inspector, threads or compare"))
     })?;
+    if (view == heapscope::app::View::Compare) != baseline.is_some() {
+        return Err(Failure::Usage(
+            "--view compare and --baseline go together".into(),
+        ));
+    }
     let (w, h) = size
         .split_once('x')
         .and_then(|(w, h)| Some((w.parse::<f32>().ok()?, h.parse::<f32>().ok()?)))
@@ -663,7 +685,8 @@ fn screenshot(dump: &Path, view: &str, out: &Path, size: &str) -> Result<(), Fai
                 "bad --size '{size}': expected WIDTHxHEIGHT like 1280x800"
             ))
         })?;
-    heapscope::app::screenshot(dump, view, out, w, h).map_err(|e| Failure::Dump(Error::new(e)))
+    heapscope::app::screenshot(dump, baseline, view, section, out, w, h)
+        .map_err(|e| Failure::Dump(Error::new(e)))
 }
 
 /// Summary and the top of the histogram of DUMP or the demo, as text.

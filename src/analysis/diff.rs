@@ -23,7 +23,7 @@ use super::finalizers::{self, FinalizerReport};
 use super::graph::Referents;
 use crate::heap::{self, Census, Heap, LoadOptions};
 use crate::hprof::Error;
-use crate::progress::Progress;
+use crate::progress::{Cancelled, Progress};
 
 /// What identifies a dump beside its content.
 #[derive(Clone, Debug, Default)]
@@ -79,8 +79,6 @@ pub struct FinalizerCounts {
     pub registered: u64,
     pub pending: u64,
     pub in_processing: u64,
-    /// Retained bytes only finalization keeps.
-    pub retained: u64,
 }
 
 /// The finalizer picture of one dump, by referent class name.
@@ -102,7 +100,6 @@ impl FinalizerStat {
                 registered: c.registered,
                 pending: c.pending,
                 in_processing: c.in_processing,
-                retained: c.retained,
             };
             total.add(&counts);
             by_name
@@ -130,7 +127,6 @@ impl FinalizerCounts {
         self.registered += o.registered;
         self.pending += o.pending;
         self.in_processing += o.in_processing;
-        self.retained += o.retained;
     }
 }
 
@@ -432,9 +428,8 @@ impl Snapshot {
 }
 
 /// Loads a dump and reduces it to a snapshot: the census only unless
-/// `full`, else the model, the strong dominator tree and the finalizers
-/// too. The model is freed on another thread, so that the next
-/// dump can load meanwhile.
+/// `full`, else the model and [`Snapshot::of_model`]. The model is freed
+/// on another thread, so that the next dump can load meanwhile.
 pub fn snapshot_file(
     path: &Path,
     options: &LoadOptions,
@@ -450,17 +445,27 @@ pub fn snapshot_file(
         return Ok(Snapshot::of_census(&census, &name));
     }
     let heap = Heap::open(path, options, progress)?;
-    let strong = Dominators::compute(&heap, Referents::NONE, progress)?;
-    let children = strong.children();
-    let report = finalizers::analyze_with(
-        &heap,
-        None,
-        &|o| strong.idom(o) != Idom::Unreachable,
-        progress,
-    )?;
-    let snapshot = Snapshot::of_heap(&heap, &name, &strong, &children, &report);
-    std::thread::spawn(move || drop((heap, strong, children, report)));
+    let snapshot = Snapshot::of_model(&heap, &name, progress)?;
+    std::thread::spawn(move || drop(heap));
     Ok(snapshot)
+}
+
+impl Snapshot {
+    /// Everything, from a loaded model: computes the strong dominator tree
+    /// and the finalizer picture. Progress: `Dominators`, `Retained`.
+    pub fn of_model(heap: &Heap, file: &str, progress: &Progress) -> Result<Snapshot, Cancelled> {
+        let strong = Dominators::compute(heap, Referents::NONE, progress)?;
+        let children = strong.children();
+        let report = finalizers::analyze_with(
+            heap,
+            None,
+            &|o| strong.idom(o) != Idom::Unreachable,
+            progress,
+        )?;
+        let snapshot = Snapshot::of_heap(heap, file, &strong, &children, &report);
+        std::thread::spawn(move || drop((strong, children)));
+        Ok(snapshot)
+    }
 }
 
 fn class_stats(census: &Census, retained: Option<&[u64]>) -> Vec<ClassStat> {

@@ -6,6 +6,7 @@ use std::sync::Arc;
 use std::sync::mpsc::{Receiver, Sender, channel};
 use std::time::Instant;
 
+use crate::analysis::diff::{self, Diff, Snapshot};
 use crate::analysis::dominators::{Children, Dominators};
 use crate::analysis::finalizers::{self, FinalizerReport};
 use crate::analysis::graph::Referents;
@@ -137,6 +138,42 @@ impl PathJob {
         PathJob {
             object,
             options: (referents, max),
+            result: rx,
+        }
+    }
+}
+
+/// A comparison of two loaded dumps, computed off the UI thread.
+pub struct CompareJob {
+    pub progress: Arc<Progress>,
+    pub result: Receiver<Result<Diff, String>>,
+}
+
+impl CompareJob {
+    /// Reduces both dumps to snapshots (a strong dominator tree each),
+    /// then compares them.
+    pub fn start(
+        baseline: (Arc<Heap>, String),
+        current: (Arc<Heap>, String),
+        wake: impl Fn() + Send + 'static,
+    ) -> CompareJob {
+        let progress = Arc::new(Progress::new());
+        let (tx, rx) = channel();
+        let p = progress.clone();
+        std::thread::Builder::new()
+            .name("heapscope-compare".into())
+            .spawn(move || {
+                let snapshot = |(heap, name): &(Arc<Heap>, String)| {
+                    Snapshot::of_model(heap, name, &p).map_err(|_| "cancelled".to_string())
+                };
+                let result =
+                    snapshot(&baseline).and_then(|b| Ok(diff::compare(&b, &snapshot(&current)?)));
+                let _ = tx.send(result);
+                wake();
+            })
+            .expect("spawn the compare thread");
+        CompareJob {
+            progress,
             result: rx,
         }
     }

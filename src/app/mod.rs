@@ -1,15 +1,16 @@
 //! The desktop window (eframe/egui). Nothing else depends on it.
 //!
-//! The app holds one open document (a dump being loaded or loaded). Views
-//! draw from read-only data and return [`Command`]s that the app applies
-//! after the frame; loading and paths run on background threads.
+//! The app holds the open document (a dump being loaded or loaded), and
+//! the dump open before it, kept for comparisons. Views draw from
+//! read-only data and return [`Command`]s that the app applies after the
+//! frame; loading, paths and comparisons run on background threads.
 
 mod jobs;
 mod screenshot;
 mod views;
 mod widgets;
 
-pub use screenshot::screenshot;
+pub use screenshot::{compare_documents, screenshot};
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -17,6 +18,7 @@ use std::sync::Arc;
 
 use egui::{Key, KeyboardShortcut, Modifiers};
 
+use crate::analysis::diff::Diff;
 use crate::analysis::dominators::{Children, Dominators};
 use crate::analysis::finalizers::FinalizerReport;
 use crate::analysis::graph::Referents;
@@ -38,16 +40,19 @@ pub enum View {
     Finalizers,
     Inspector,
     Threads,
+    /// This dump against a baseline dump.
+    Compare,
 }
 
 impl View {
-    pub const ALL: [View; 6] = [
+    pub const ALL: [View; 7] = [
         View::Overview,
         View::Histogram,
         View::Dominators,
         View::Finalizers,
         View::Inspector,
         View::Threads,
+        View::Compare,
     ];
 
     pub fn title(self) -> &'static str {
@@ -58,6 +63,7 @@ impl View {
             View::Finalizers => "Finalizers",
             View::Inspector => "Inspector",
             View::Threads => "Threads",
+            View::Compare => "Compare",
         }
     }
 
@@ -70,6 +76,7 @@ impl View {
             View::Finalizers => "finalizers",
             View::Inspector => "inspector",
             View::Threads => "threads",
+            View::Compare => "compare",
         }
     }
 
@@ -85,6 +92,7 @@ impl View {
             View::Finalizers => Key::Num4,
             View::Inspector => Key::Num5,
             View::Threads => Key::Num6,
+            View::Compare => Key::Num7,
         };
         KeyboardShortcut::new(Modifiers::COMMAND, key)
     }
@@ -105,6 +113,71 @@ pub enum Command {
     Instances(u32),
     /// Show the Finalizers view on this referent class.
     FinalizerClass(u32),
+    /// Compare the current dump with this baseline (opened if need be).
+    CompareWith(PathBuf),
+    /// Pick the baseline with the file dialog.
+    CompareDialog,
+    /// Explore this open dump (the current one or the other).
+    Activate(PathBuf),
+    /// Exchange baseline and current in the comparison.
+    SwapComparison,
+    /// Back to choosing a baseline.
+    CloseComparison,
+    /// Close the dump that is open but not shown.
+    CloseOther,
+}
+
+/// A comparison of a baseline dump with the current one, by paths (either
+/// can be the document shown).
+pub struct Comparison {
+    pub baseline: PathBuf,
+    pub current: PathBuf,
+    job: Option<jobs::CompareJob>,
+    pub diff: Option<Arc<Diff>>,
+    pub error: Option<String>,
+    pub ui: CompareState,
+}
+
+/// The comparison view's own state.
+pub struct CompareState {
+    /// 0 classes, 1 owners, 2 finalizers.
+    pub section: usize,
+    pub filter: String,
+    /// Hide classes whose instances and size did not change.
+    pub changed_only: bool,
+    /// (column, ascending) of the class and owner tables.
+    pub class_sort: (usize, bool),
+    pub owner_sort: (usize, bool),
+}
+
+impl Comparison {
+    pub fn new(baseline: PathBuf, current: PathBuf) -> Comparison {
+        Comparison {
+            baseline,
+            current,
+            job: None,
+            diff: None,
+            error: None,
+            ui: CompareState {
+                section: 0,
+                filter: String::new(),
+                changed_only: true,
+                class_sort: (6, false),
+                owner_sort: (1, false),
+            },
+        }
+    }
+
+    /// A comparison already computed (for screenshots and tests).
+    pub fn from_diff(baseline: PathBuf, current: PathBuf, diff: Diff) -> Comparison {
+        let mut c = Comparison::new(baseline, current);
+        c.diff = Some(Arc::new(diff));
+        c
+    }
+
+    pub fn progress(&self) -> Option<&crate::progress::Progress> {
+        self.job.as_ref().map(|j| &*j.progress)
+    }
 }
 
 /// Everything known about the open dump; fields fill in as jobs finish.
@@ -373,11 +446,15 @@ pub struct HeapscopeApp {
     pub frame_stats: FrameStats,
     shown_title: String,
     pub doc: Option<Document>,
+    /// The dump open before `doc`, kept to compare with.
+    pub other: Option<Document>,
+    pub compare: Option<Comparison>,
     pub view: View,
     recent: Vec<PathBuf>,
     /// A temporary copy of the built-in demo dump, kept while open.
     demo: Option<tempfile::NamedTempFile>,
-    dialog: Option<std::sync::mpsc::Receiver<Option<PathBuf>>>,
+    /// A file dialog open, and whether it picks a baseline.
+    dialog: Option<(std::sync::mpsc::Receiver<Option<PathBuf>>, bool)>,
 }
 
 const RECENT_KEY: &str = "recent_files";
@@ -395,6 +472,8 @@ impl HeapscopeApp {
             },
             shown_title: String::new(),
             doc: None,
+            other: None,
+            compare: None,
             view: View::Overview,
             recent,
             demo: None,
@@ -410,8 +489,24 @@ impl HeapscopeApp {
         app
     }
 
-    /// Opens a dump, whatever the source (command line, dialog, drop).
+    /// Opens a dump, whatever the source (command line, dialog, drop). The
+    /// dump shown so far stays open beside it, for comparisons.
     pub fn open(&mut self, path: PathBuf, ctx: &egui::Context) {
+        if self.other.as_ref().is_some_and(|d| d.path == path) {
+            self.activate(&path);
+            return;
+        }
+        let doc = self.start_loading(path, ctx);
+        if let Some(old) = self.doc.replace(doc) {
+            if self.doc.as_ref().is_some_and(|d| d.path != old.path) {
+                self.other = Some(old);
+            }
+        }
+        self.forget_stale_comparison();
+        self.view = View::Overview;
+    }
+
+    fn start_loading(&mut self, path: PathBuf, ctx: &egui::Context) -> Document {
         let wake = {
             let ctx = ctx.clone();
             move || ctx.request_repaint()
@@ -422,8 +517,86 @@ impl HeapscopeApp {
             self.recent.truncate(10);
         }
         let job = LoadJob::start(path.clone(), wake);
-        self.doc = Some(Document::new(path, Some(job)));
-        self.view = View::Overview;
+        Document::new(path, Some(job))
+    }
+
+    /// Compares the shown dump with `baseline`, loading it as the other
+    /// dump unless it is open.
+    fn compare_with(&mut self, baseline: PathBuf, ctx: &egui::Context) {
+        let Some(current) = self.doc.as_ref().map(|d| d.path.clone()) else {
+            return;
+        };
+        if baseline == current {
+            return;
+        }
+        if self.other.as_ref().is_none_or(|d| d.path != baseline) {
+            self.other = Some(self.start_loading(baseline.clone(), ctx));
+        }
+        self.compare = Some(Comparison::new(baseline, current));
+        self.view = View::Compare;
+    }
+
+    /// Shows the open dump at `path`.
+    fn activate(&mut self, path: &Path) {
+        if self.other.as_ref().is_some_and(|d| d.path == path) {
+            std::mem::swap(&mut self.doc, &mut self.other);
+        }
+    }
+
+    /// Drops the comparison when one of its dumps is no longer open.
+    fn forget_stale_comparison(&mut self) {
+        let open = |p: &PathBuf| self.doc.iter().chain(&self.other).any(|d| &d.path == p);
+        if self
+            .compare
+            .as_ref()
+            .is_some_and(|c| !open(&c.baseline) || !open(&c.current))
+        {
+            self.compare = None;
+        }
+    }
+
+    fn document(&self, path: &Path) -> Option<&Document> {
+        self.doc.iter().chain(&self.other).find(|d| d.path == path)
+    }
+
+    /// Starts the comparison once both dumps are loaded; takes its result.
+    fn poll_comparison(&mut self, ctx: &egui::Context) {
+        let Some(c) = &self.compare else { return };
+        if c.diff.is_some() || c.error.is_some() {
+            return;
+        }
+        if let Some(job) = &c.job {
+            if let Ok(result) = job.result.try_recv() {
+                let c = self.compare.as_mut().expect("checked");
+                c.job = None;
+                match result {
+                    Ok(diff) => c.diff = Some(Arc::new(diff)),
+                    Err(e) => c.error = Some(e),
+                }
+            }
+            return;
+        }
+        let (Some(b), Some(a)) = (self.document(&c.baseline), self.document(&c.current)) else {
+            return;
+        };
+        let error = [("baseline", b), ("current", a)]
+            .iter()
+            .find_map(|(which, d)| d.error.as_ref().map(|e| format!("the {which} dump: {e}")));
+        let start = match (&b.heap, &a.heap) {
+            (Some(hb), Some(ha)) if error.is_none() => {
+                Some(((hb.clone(), b.file_name()), (ha.clone(), a.file_name())))
+            }
+            _ => None,
+        };
+        let c = self.compare.as_mut().expect("checked");
+        if let Some(e) = error {
+            c.error = Some(e);
+        } else if let Some((before, after)) = start {
+            let ctx = ctx.clone();
+            c.job = Some(jobs::CompareJob::start(before, after, move || {
+                ctx.request_repaint()
+            }));
+        }
     }
 
     /// Opens the built-in demo dump.
@@ -442,7 +615,7 @@ impl HeapscopeApp {
         }
     }
 
-    fn open_dialog(&mut self, ctx: &egui::Context) {
+    fn open_dialog(&mut self, ctx: &egui::Context, baseline: bool) {
         if self.dialog.is_some() {
             return;
         }
@@ -450,14 +623,18 @@ impl HeapscopeApp {
         let ctx = ctx.clone();
         std::thread::spawn(move || {
             let picked = rfd::FileDialog::new()
-                .set_title("Open a heap dump")
+                .set_title(if baseline {
+                    "Choose the baseline dump to compare with"
+                } else {
+                    "Open a heap dump"
+                })
                 .add_filter("Heap dumps", &["hprof", "gz", "bin"])
                 .add_filter("All files", &["*"])
                 .pick_file();
             let _ = tx.send(picked);
             ctx.request_repaint();
         });
-        self.dialog = Some(rx);
+        self.dialog = Some((rx, baseline));
     }
 
     fn apply(&mut self, commands: Vec<Command>, ctx: &egui::Context) {
@@ -472,7 +649,20 @@ impl HeapscopeApp {
                 }
                 Command::Show(v) => self.view = v,
                 Command::Open(p) => self.open(p, ctx),
-                Command::OpenDialog => self.open_dialog(ctx),
+                Command::OpenDialog => self.open_dialog(ctx, false),
+                Command::CompareDialog => self.open_dialog(ctx, true),
+                Command::CompareWith(p) => self.compare_with(p, ctx),
+                Command::Activate(p) => self.activate(&p),
+                Command::SwapComparison => {
+                    if let Some(c) = &mut self.compare {
+                        *c = Comparison::new(c.current.clone(), c.baseline.clone());
+                    }
+                }
+                Command::CloseComparison => self.compare = None,
+                Command::CloseOther => {
+                    self.other = None;
+                    self.forget_stale_comparison();
+                }
                 Command::OpenDemo => self.open_demo(ctx),
                 Command::Back => {
                     if let Some(doc) = &mut self.doc {
@@ -545,6 +735,19 @@ impl HeapscopeApp {
                     out.push(Command::OpenDemo);
                     ui.close();
                 }
+                ui.add_enabled_ui(self.doc.is_some(), |ui| {
+                    ui.menu_button("Compare with...", |ui| self.compare_menu_ui(ui, out));
+                });
+                if let Some(other) = &self.other {
+                    if ui
+                        .button(format!("Close {}", other.file_name()))
+                        .on_hover_text("The dump open beside the one shown")
+                        .clicked()
+                    {
+                        out.push(Command::CloseOther);
+                        ui.close();
+                    }
+                }
                 ui.menu_button("Open recent", |ui| {
                     if self.recent.is_empty() {
                         ui.label("No recent files");
@@ -595,6 +798,38 @@ impl HeapscopeApp {
         });
     }
 
+    /// Baselines to compare the shown dump with: a file, the other open
+    /// dump, recent files.
+    fn compare_menu_ui(&self, ui: &mut egui::Ui, out: &mut Vec<Command>) {
+        if ui.button("Choose a file...").clicked() {
+            out.push(Command::CompareDialog);
+            ui.close();
+        }
+        let current = self.doc.as_ref().map(|d| d.path.as_path());
+        if let Some(other) = &self.other {
+            ui.separator();
+            if ui.button(format!("{} (open)", other.file_name())).clicked() {
+                out.push(Command::CompareWith(other.path.clone()));
+                ui.close();
+            }
+        }
+        let recent: Vec<&PathBuf> = self
+            .recent
+            .iter()
+            .filter(|p| Some(p.as_path()) != current)
+            .filter(|p| self.other.as_ref().is_none_or(|o| &o.path != *p))
+            .collect();
+        if !recent.is_empty() {
+            ui.separator();
+        }
+        for p in recent {
+            if ui.button(p.display().to_string()).clicked() {
+                out.push(Command::CompareWith(p.clone()));
+                ui.close();
+            }
+        }
+    }
+
     /// The whole window, for eframe and for offscreen rendering.
     pub fn window_ui(&mut self, ui: &mut egui::Ui) {
         let t = std::time::Instant::now();
@@ -637,11 +872,18 @@ impl HeapscopeApp {
         if let Some(doc) = &mut self.doc {
             doc.poll(&ctx);
         }
-        if let Some(rx) = &self.dialog {
+        if let Some(other) = &mut self.other {
+            other.poll(&ctx);
+        }
+        self.poll_comparison(&ctx);
+        if let Some((rx, baseline)) = &self.dialog {
+            let baseline = *baseline;
             if let Ok(picked) = rx.try_recv() {
                 self.dialog = None;
-                if let Some(p) = picked {
-                    self.open(p, &ctx);
+                match picked {
+                    Some(p) if baseline => self.compare_with(p, &ctx),
+                    Some(p) => self.open(p, &ctx),
+                    None => {}
                 }
             }
         }
@@ -664,8 +906,22 @@ impl HeapscopeApp {
                     .show(ui, |ui| views::start::ui(ui, &self.recent, &mut out));
             }
             Some(doc) => {
-                egui::Panel::top("nav").show(ui, |ui| views::nav::ui(ui, doc, self.view, &mut out));
+                egui::Panel::top("nav").show(ui, |ui| {
+                    views::nav::ui(ui, doc, self.other.as_ref(), self.view, &mut out)
+                });
                 egui::Panel::bottom("status").show(ui, |ui| views::nav::status_ui(ui, doc));
+                if self.view == View::Compare {
+                    let parts = views::compare::Parts {
+                        compare: &mut self.compare,
+                        doc,
+                        other: self.other.as_ref(),
+                        recent: &self.recent,
+                    };
+                    egui::CentralPanel::default()
+                        .show(ui, |ui| views::compare::ui(ui, parts, &mut out));
+                    self.apply(out, &ctx);
+                    return;
+                }
                 if doc.heap.is_some() {
                     egui::Panel::right("why_alive")
                         .default_size(420.0)

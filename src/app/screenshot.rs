@@ -4,16 +4,21 @@
 
 use std::path::Path;
 
-use super::{HeapscopeApp, View, load_document};
+use super::{Comparison, Document, HeapscopeApp, View, load_document};
+use crate::analysis::diff::{self, Snapshot};
 use crate::analysis::graph::Referents;
 use crate::analysis::paths::{self, PathOptions};
+use crate::progress::Progress;
 
 /// Loads `dump` completely, shows `view` (the inspector on the biggest
-/// object; the Finalizers view on the class with most finalizers) and
-/// writes a `width` x `height` picture to `out`.
+/// object; the Finalizers view on the class with most finalizers; the
+/// comparison with `baseline`, on its section `compare_section`) and writes a `width` x `height` picture to
+/// `out`.
 pub fn screenshot(
     dump: &Path,
+    baseline: Option<&Path>,
     view: View,
+    compare_section: usize,
     out: &Path,
     width: f32,
     height: f32,
@@ -60,7 +65,14 @@ pub fn screenshot(
             doc.ui.expanded.insert(top, 100);
         }
     }
-    let app = HeapscopeApp::with_document(doc, view);
+    let mut app = HeapscopeApp::with_document(doc, view);
+    if let Some(b) = baseline {
+        let other = load_document(b)?;
+        let mut compare = compare_documents(&other, app.doc.as_ref().expect("set"))?;
+        compare.ui.section = compare_section;
+        app.compare = Some(compare);
+        app.other = Some(other);
+    }
     let mut harness = egui_kittest::Harness::builder()
         .with_size(egui::vec2(width, height))
         .wgpu()
@@ -70,4 +82,19 @@ pub fn screenshot(
     image
         .save(out)
         .map_err(|e| format!("{}: {e}", out.display()))
+}
+
+/// The comparison of two loaded documents, computed in this thread.
+pub fn compare_documents(baseline: &Document, current: &Document) -> Result<Comparison, String> {
+    let snapshot = |d: &Document| {
+        let heap = d.heap.as_ref().ok_or("the dump did not load")?;
+        Snapshot::of_model(heap, &d.file_name(), &Progress::new())
+            .map_err(|_| "cancelled".to_string())
+    };
+    let result = diff::compare(&snapshot(baseline)?, &snapshot(current)?);
+    Ok(Comparison::from_diff(
+        baseline.path.clone(),
+        current.path.clone(),
+        result,
+    ))
 }

@@ -52,7 +52,6 @@ fn counts_json(c: &FinalizerCounts) -> Value {
         "registered": c.registered,
         "pending": c.pending,
         "in_processing": c.in_processing,
-        "retained_bytes": c.retained,
     })
 }
 
@@ -67,8 +66,6 @@ fn finalizers_json(f: &FinalizerDiff, top: usize) -> Value {
             "pending_delta": delta(b.pending, a.pending),
             "in_processing_before": b.in_processing, "in_processing_after": a.in_processing,
             "in_processing_delta": delta(b.in_processing, a.in_processing),
-            "retained_before": b.retained, "retained_after": a.retained,
-            "retained_delta": delta(b.retained, a.retained),
         })
     };
     json!({

@@ -1,5 +1,6 @@
 //! One file per view; each draws from the document and returns commands.
 
+pub mod compare;
 pub mod dominators;
 pub mod finalizers;
 pub mod histogram;
@@ -32,6 +33,8 @@ pub fn show(ui: &mut egui::Ui, doc: &mut Document, view: View, out: &mut Vec<Com
         View::Finalizers => finalizers::ui(ui, doc, out),
         View::Inspector => inspector::ui(ui, doc, out),
         View::Threads => threads::ui(ui, doc, out),
+        // Drawn by the app: it needs both dumps.
+        View::Compare => {}
     }
 }
 

@@ -7,8 +7,31 @@ use crate::app::{Command, Document, View};
 use crate::progress::Phase;
 use crate::units::{bytes, thousands};
 
-pub fn ui(ui: &mut egui::Ui, doc: &mut Document, view: View, out: &mut Vec<Command>) {
+pub fn ui(
+    ui: &mut egui::Ui,
+    doc: &mut Document,
+    other: Option<&Document>,
+    view: View,
+    out: &mut Vec<Command>,
+) {
     ui.horizontal(|ui| {
+        // Two dumps open: which one the views show.
+        if let Some(other) = other {
+            ui.label("Dump:");
+            let _ = ui.selectable_label(true, doc.file_name());
+            if ui
+                .selectable_label(false, other.file_name())
+                .on_hover_text(if other.is_loading() {
+                    "Loading; click to watch it"
+                } else {
+                    "Explore this dump instead"
+                })
+                .clicked()
+            {
+                out.push(Command::Activate(other.path.clone()));
+            }
+            ui.separator();
+        }
         if ui
             .add_enabled(doc.history_pos > 1, egui::Button::new("<"))
             .on_hover_text("Back (Alt+Left)")
