@@ -4,6 +4,8 @@
 
 #![cfg(feature = "gui")]
 
+mod jdk;
+
 use std::time::{Duration, Instant};
 
 use egui_kittest::Harness;
@@ -243,4 +245,112 @@ fn screenshot_renders_a_view() {
         .status()
         .unwrap();
     assert_eq!(bad.code(), Some(2));
+}
+
+/// Two dumps of DiffSubject (tests/java), which grows by 20,000 Items in a
+/// static ArrayList between them: open both, compare the current with the
+/// other open one, and walk from the owners table into the current dump.
+#[test]
+fn compare_two_dumps_and_open_the_owner_of_the_growth() {
+    let dir = tempfile::tempdir().unwrap();
+    let (before, after) = (
+        dir.path().join("before.hprof"),
+        dir.path().join("after.hprof"),
+    );
+    let status = std::process::Command::new(jdk::system_jdk().tool("java"))
+        .args(["-Xmx256m", "-cp"])
+        .arg(jdk::classes())
+        .arg("DiffSubject")
+        .args([&before, &after])
+        .stdout(std::process::Stdio::null())
+        .status()
+        .unwrap();
+    assert!(status.success());
+
+    let mut h = harness();
+    h.run_steps(2);
+    for path in [&before, &after] {
+        let ctx = h.ctx.clone();
+        h.state_mut().open(path.clone(), &ctx);
+        wait_for(&mut h, "a dump to load", |app| {
+            app.doc.as_ref().is_some_and(|d| !d.is_loading())
+        });
+    }
+    assert_eq!(h.state().other.as_ref().unwrap().path, before);
+
+    // The Compare tab offers the other open dump as the baseline.
+    h.get_by_label("Compare").click();
+    h.run_steps(2);
+    assert_eq!(h.state().view, View::Compare);
+    h.get_by_label("Compare with before.hprof (open)").click();
+    wait_for(&mut h, "the comparison", |app| {
+        app.compare
+            .as_ref()
+            .is_some_and(|c| c.diff.is_some() || c.error.is_some())
+    });
+    let c = h.state().compare.as_ref().unwrap();
+    assert!(c.error.is_none(), "{:?}", c.error);
+    assert_eq!(
+        (c.baseline.as_path(), c.current.as_path()),
+        (before.as_path(), after.as_path())
+    );
+
+    // Classes: growth first, the Items with their exact delta.
+    h.get_by_label("DiffSubject$Item");
+    assert!(h.query_all_by_label("+20,000").count() >= 2);
+    // The filter keeps matching classes only.
+    h.get_by_label("Filter:").focus();
+    h.run_steps(1);
+    h.get_by_label("Filter:").type_text("Doomed");
+    h.run_steps(2);
+    assert!(h.query_by_label("DiffSubject$Item").is_none());
+    h.get_by_label("DiffSubject$Doomed");
+    assert!(h.query_by_label("+300").is_some());
+
+    // Owners: the registry's array first; open it in the current dump.
+    h.get_by_label("Owners of the growth").click();
+    h.run_steps(2);
+    // In the headline and first in the table.
+    assert_eq!(
+        h.get_all_by_label("class DiffSubject > ArrayList > Object[]")
+            .count(),
+        2
+    );
+    let example = h
+        .state()
+        .compare
+        .as_ref()
+        .unwrap()
+        .diff
+        .as_ref()
+        .unwrap()
+        .owners
+        .as_ref()
+        .unwrap()[0]
+        .example_after
+        .unwrap()
+        .0;
+    h.get_all_by_label("current").next().unwrap().click();
+    h.run_steps(3);
+    let app = h.state();
+    assert_eq!(app.view, View::Inspector);
+    let doc = app.doc.as_ref().unwrap();
+    assert_eq!(doc.path, after);
+    assert_eq!(doc.selection, Some(example));
+    let heap = doc.heap.as_ref().unwrap();
+    assert_eq!(
+        heap.class(heap.class_of(example)).name,
+        "java.lang.Object[]"
+    );
+
+    // Switch to the baseline dump: the comparison stays.
+    h.get_by_label("before.hprof").click();
+    h.run_steps(2);
+    assert_eq!(h.state().doc.as_ref().unwrap().path, before);
+    h.get_by_label("Compare").click();
+    h.run_steps(2);
+    h.get_by_label("Finalizer states").click();
+    h.run_steps(2);
+    h.get_by_label("DiffSubject$Doomed");
+    h.get_by_label("100 -> 400");
 }

@@ -113,7 +113,7 @@ pub fn ui(ui: &mut Ui, parts: Parts<'_>, out: &mut Vec<Command>) {
     summary_ui(ui, &diff, c, out);
     ui.add_space(4.0);
     ui.horizontal(|ui| {
-        for (i, title) in ["Classes", "Owners of the growth", "Finalizers"]
+        for (i, title) in ["Classes", "Owners of the growth", "Finalizer states"]
             .iter()
             .enumerate()
         {
@@ -228,8 +228,8 @@ fn summary_ui(ui: &mut Ui, diff: &Diff, c: &mut Comparison, out: &mut Vec<Comman
     }
 }
 
-fn inspect(out: &mut Vec<Command>, dump: &PathBuf, o: u32) {
-    out.push(Command::Activate(dump.clone()));
+fn inspect(out: &mut Vec<Command>, dump: &std::path::Path, o: u32) {
+    out.push(Command::Activate(dump.to_path_buf()));
     out.push(Command::Select(o));
     out.push(Command::Show(View::Inspector));
 }
@@ -259,7 +259,13 @@ fn growth_text(o: &OwnerDelta, n: usize) -> String {
         .iter()
         .filter(|c| c.1 != 0)
         .take(n)
-        .map(|(name, objects, _)| format!("{} {}", signed(*objects), short_path(&[name.clone()])))
+        .map(|(name, objects, _)| {
+            format!(
+                "{} {}",
+                signed(*objects),
+                short_path(std::slice::from_ref(name))
+            )
+        })
         .collect::<Vec<_>>()
         .join(", ")
 }
