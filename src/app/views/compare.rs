@@ -367,10 +367,15 @@ fn classes_ui(ui: &mut Ui, diff: &Diff, c: &mut Comparison, out: &mut Vec<Comman
             .striped(true)
             .resizable(true)
             .sense(egui::Sense::click())
-            .column(Column::initial(330.0).at_least(200.0).clip(true));
+            .column(Column::remainder().at_least(220.0).clip(true));
         for title in &CLASS_COLUMNS[1..] {
-            let wide = title.ends_with("before") || *title == "delta";
-            table = table.column(Column::initial(if wide { 100.0 } else { 80.0 }).at_least(60.0));
+            let width = match *title {
+                t if t.ends_with("before") => 118.0,
+                "delta" => 88.0,
+                "change" => 70.0,
+                _ => 78.0,
+            };
+            table = table.column(Column::exact(width));
         }
         table
             .header(row_height + 4.0, |mut header| {
