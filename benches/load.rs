@@ -3,11 +3,16 @@
 //! references both ways) and `heapscope dominators` (open to retained
 //! sizes) on big dumps, side by side with hprof-slurp (histogram) and
 //! hprof-analyzer (full analysis with retained sizes) on the same files;
-//! then, in process, paths to GC roots for a spread of objects.
+//! then, in process, paths to GC roots for a spread of objects. Last, the
+//! comparison of a before/after pair: `heapscope diff` with and without
+//! owners beside `hprof-slurp diff`, and opening one of the pair.
 //!
-//! Usage: `cargo bench --bench load [-- DUMP...]`. Without dumps it makes
-//! `target/bench/big1g.hprof` and `target/bench/big2g.hprof` with
-//! `benches/make-dump.sh` (a JDK is needed, and about 3.3 GB of disk).
+//! Usage: `cargo bench --bench load [-- DUMP... [--pair BEFORE AFTER]]`.
+//! Without dumps it makes `target/bench/big1g.hprof`,
+//! `target/bench/big2g.hprof` and the pair `target/bench/pair-before.hprof`
+//! and `pair-after.hprof` (1.10 and 1.20 GB: one JVM dumped, grown by
+//! 72 MiB of leaking timer tasks and cache maps, dumped again) with
+//! `benches/make-dump.sh` (a JDK is needed, and about 5.6 GB of disk).
 //! The peers run when found on PATH or in ~/.cargo/bin (`cargo install
 //! hprof-slurp --locked`, `cargo install hprof-analyzer --version 0.2.2
 //! --locked`). Each heapscope and hprof-slurp command runs 3 times after the
@@ -181,6 +186,70 @@ fn default_dumps() -> Vec<PathBuf> {
         .collect()
 }
 
+/// The before/after pair, made when missing.
+fn default_pair() -> [PathBuf; 2] {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let dir = root.join("target/bench");
+    let pair = [dir.join("pair-before.hprof"), dir.join("pair-after.hprof")];
+    if !pair.iter().all(|p| p.exists()) {
+        eprintln!("making {} and {} ...", pair[0].display(), pair[1].display());
+        let status = Command::new("bash")
+            .arg(root.join("benches/make-dump.sh"))
+            .arg("725")
+            .arg(&pair[0])
+            .args(["--grow", "72"])
+            .arg(&pair[1])
+            .status()
+            .expect("run benches/make-dump.sh");
+        assert!(status.success(), "make-dump.sh failed");
+    }
+    pair
+}
+
+/// `heapscope diff` (classes only, and full) beside `hprof-slurp diff`,
+/// and opening the current dump to retained sizes for reference.
+fn bench_diff(heapscope: &Path, slurp: Option<&Path>, pair: &[PathBuf; 2]) {
+    for p in pair {
+        std::io::copy(
+            &mut std::fs::File::open(p).expect("open"),
+            &mut std::io::sink(),
+        )
+        .expect("read");
+    }
+    let (before, after) = (
+        pair[0].to_str().expect("utf-8 path"),
+        pair[1].to_str().expect("utf-8 path"),
+    );
+    println!();
+    println!(
+        "comparing {} ({:.2} GB) with {} ({:.2} GB)",
+        before,
+        gb(std::fs::metadata(before).expect("dump").len()),
+        after,
+        gb(std::fs::metadata(after).expect("dump").len())
+    );
+    println!("{:<52} {:>8} {:>10}", "command", "seconds", "peak RSS");
+    let line = |label: &str, r: &Run| {
+        println!("{label:<52} {:>8.2} {:>7.2} GB", r.seconds, gb(r.max_rss));
+    };
+    let open = best(heapscope, &["histogram", after, "--retained", "--top", "1"]);
+    line("heapscope: open one dump to retained sizes", &open);
+    let classes = best(heapscope, &["diff", before, after, "--classes-only"]);
+    line("heapscope diff --classes-only", &classes);
+    if let Some(slurp) = slurp {
+        line(
+            "hprof-slurp diff (shallow per class)",
+            &best(slurp, &["diff", before, after]),
+        );
+    }
+    let full = best(heapscope, &["diff", before, after, "--timings"]);
+    line("heapscope diff (classes, owners, finalizers)", &full);
+    println!(
+        "full comparison / opening one dump: {:.2}",
+        full.seconds / open.seconds
+    );
+}
+
 fn gb(bytes: u64) -> f64 {
     bytes as f64 / 1e9
 }
@@ -191,12 +260,19 @@ fn main() {
         paths_timing_child(Path::new(&args[i + 1]));
         return;
     }
-    let mut dumps: Vec<PathBuf> = std::env::args()
+    let pair_at = args.iter().position(|a| a == "--pair");
+    let given_pair = pair_at.map(|i| {
+        assert!(args.len() > i + 2, "--pair BEFORE AFTER");
+        [PathBuf::from(&args[i + 1]), PathBuf::from(&args[i + 2])]
+    });
+    let mut dumps: Vec<PathBuf> = args
+        .iter()
+        .enumerate()
         .skip(1)
-        .filter(|a| !a.starts_with("--"))
-        .map(PathBuf::from)
+        .filter(|(i, a)| !a.starts_with("--") && pair_at.is_none_or(|p| *i < p || *i > p + 2))
+        .map(|(_, a)| PathBuf::from(a))
         .collect();
-    if dumps.is_empty() {
+    if dumps.is_empty() && given_pair.is_none() {
         dumps = default_dumps();
     }
     let heapscope = Path::new(env!("CARGO_BIN_EXE_heapscope"));
@@ -280,4 +356,6 @@ fn main() {
         println!("{name:<14}   dominators and retained sizes alone: {dom_time}");
         println!("{name:<14}   paths to GC roots, {}", paths_timing(dump));
     }
+    let pair = given_pair.unwrap_or_else(default_pair);
+    bench_diff(heapscope, slurp.as_deref(), &pair);
 }

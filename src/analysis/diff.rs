@@ -219,6 +219,8 @@ impl OwnerTree {
             next: u32,
             size: u64,
             entry: bool,
+            retained: u64,
+            kids_retained: u64,
         }
         let mut stack: Vec<Frame> = Vec::new();
         let enter = |b: &mut Builder, stack: &mut Vec<Frame>, o: u32, from: u32| {
@@ -229,12 +231,15 @@ impl OwnerTree {
             if b.class_open[class as usize] == 0 {
                 b.class_retained[class as usize] += retained;
             }
-            let shallow = retained - kids.iter().map(|&k| doms.retained(k)).sum::<u64>();
+            // Shallow size: retained less the children's, known when the
+            // object is left (a leaf's is its retained size).
+            if let Some(top) = stack.last_mut() {
+                top.kids_retained += retained;
+            }
             let n = node as usize;
             let entry = b.open[n] == 0;
             let c = &mut b.counts[n];
             c.objects += 1;
-            c.shallow += shallow;
             if entry {
                 c.entries += 1;
                 c.retained += retained;
@@ -243,6 +248,7 @@ impl OwnerTree {
                 }
             }
             if kids.is_empty() {
+                c.shallow += retained;
                 if entry {
                     c.retained_objects += 1;
                 }
@@ -259,6 +265,8 @@ impl OwnerTree {
                     next: 0,
                     size: 1,
                     entry,
+                    retained,
+                    kids_retained: 0,
                 });
             }
         };
@@ -275,6 +283,7 @@ impl OwnerTree {
                     let f = stack.pop().expect("non-empty");
                     b.open[f.node as usize] -= 1;
                     b.class_open[f.class as usize] -= 1;
+                    b.counts[f.node as usize].shallow += f.retained - f.kids_retained;
                     if f.entry {
                         b.counts[f.node as usize].retained_objects += f.size;
                     }
@@ -455,7 +464,7 @@ impl Snapshot {
     /// and the finalizer picture. Progress: `Dominators`, `Retained`.
     pub fn of_model(heap: &Heap, file: &str, progress: &Progress) -> Result<Snapshot, Cancelled> {
         let strong = Dominators::compute(heap, Referents::NONE, progress)?;
-        let children = strong.children();
+        let children = strong.children_unsorted();
         let report = finalizers::analyze_with(
             heap,
             None,

@@ -119,6 +119,13 @@ impl Dominators {
     /// The dominator tree downwards: children of every object and of the
     /// root, each list largest retained first.
     pub fn children(&self) -> Children {
+        let mut children = self.children_unsorted();
+        self.sort_children(&mut children);
+        children
+    }
+
+    /// [`Dominators::children`] with each list in object order.
+    pub fn children_unsorted(&self) -> Children {
         let n = self.idom.len();
         let slot = |d: u32| if d == ROOT { n } else { d as usize };
         let mut offsets = vec![0u32; n + 2];
@@ -139,6 +146,12 @@ impl Dominators {
                 cursor[s] += 1;
             }
         }
+        Children { offsets, list }
+    }
+
+    fn sort_children(&self, children: &mut Children) {
+        let Children { offsets, list } = children;
+        let n = self.idom.len();
         // Sort each child list by retained size, largest first: parents in
         // a few dozen contiguous groups of similar total length, one task
         // each (a task per parent would be 45 M tasks).
@@ -177,7 +190,6 @@ impl Dominators {
                 }
             }
         });
-        Children { offsets, list }
     }
 
     /// Retained bytes per class index: the summed retained sizes of the

@@ -3,6 +3,7 @@
 //! registered, pending or being finalized, and what the finalizer thread
 //! is doing.
 
+use rayon::prelude::*;
 use rustc_hash::{FxHashMap, FxHashSet};
 
 use super::dominators::Dominators;
@@ -143,6 +144,7 @@ pub fn analyze_with(
     };
     let n = heap.object_count();
     let finalizers: Vec<u32> = (0..n)
+        .into_par_iter()
         .filter(|&o| heap.class_of(o) == finalizer_class)
         .collect();
     let is_finalizer = |o: u32| heap.class_of(o) == finalizer_class;

@@ -255,7 +255,9 @@ impl Heap {
 
     /// If `o` is a class object: its class index.
     pub fn as_class(&self, o: u32) -> Option<u32> {
-        if self.tag(o) == 0x20 {
+        // Class objects are java.lang.Class's: most objects are told apart
+        // without reading their record.
+        if self.class_of(o) == self.census.class_class && self.tag(o) == 0x20 {
             self.census.classes.by_id(self.id(o))
         } else {
             None
