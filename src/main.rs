@@ -598,20 +598,16 @@ fn diff(files: [&Path; 2], o: DiffOptions) -> Result<(), Failure> {
         ));
     }
     let start = Instant::now();
-    // One dump after the other: the first model is freed while the second
-    // loads, so memory peaks near one model, not two.
-    let mut snapshots = Vec::new();
-    for path in files {
-        let t = Instant::now();
-        let snapshot = with_progress(|p| analysis_diff::snapshot_file(path, &o.layout, o.full, p))?;
-        if o.timings {
-            eprintln!(
-                "time {:<10} {:>8.3} s",
-                path.file_name().and_then(|n| n.to_str()).unwrap_or("dump"),
-                t.elapsed().as_secs_f64()
-            );
-        }
-        snapshots.push(snapshot);
+    let baseline_progress = Progress::new();
+    let snapshots = with_progress(|p| {
+        analysis_diff::snapshot_pair(files, &o.layout, o.full, [&baseline_progress, p])
+    })?;
+    if o.timings {
+        eprintln!(
+            "time {:<10} {:>8.3} s",
+            "snapshots",
+            start.elapsed().as_secs_f64()
+        );
     }
     let t = Instant::now();
     let result = analysis_diff::compare(&snapshots[0], &snapshots[1]);

@@ -434,7 +434,7 @@ fn dump_twice(jdk: &Jdk, dir: &Path) -> (std::path::PathBuf, std::path::PathBuf)
 }
 
 fn snapshot(path: &Path) -> diff::Snapshot {
-    diff::snapshot_file(path, &LoadOptions::default(), true, &Progress::new())
+    diff::snapshot_file(path, &LoadOptions::default(), true, &Progress::new(), || {})
         .unwrap_or_else(|e| panic!("{e}"))
 }
 

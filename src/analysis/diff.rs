@@ -415,35 +415,18 @@ impl Snapshot {
             finalizers: None,
         }
     }
-
-    /// Everything, from `strong`, the dominator tree over strong
-    /// references only, and the finalizer picture.
-    pub fn of_heap(
-        heap: &Heap,
-        file: &str,
-        strong: &Dominators,
-        children: &Children,
-        finalizers: &FinalizerReport,
-    ) -> Snapshot {
-        let census = heap.census();
-        let (owners, class_retained) = OwnerTree::build(heap, strong, children);
-        Snapshot {
-            facts: Facts::of(census, file),
-            classes: class_stats(census, Some(&class_retained)),
-            owners: Some(owners),
-            finalizers: Some(FinalizerStat::of(heap, finalizers)),
-        }
-    }
 }
 
 /// Loads a dump and reduces it to a snapshot: the census only unless
-/// `full`, else the model and [`Snapshot::of_model`]. The model is freed
-/// on another thread, so that the next dump can load meanwhile.
+/// `full`, else the model and [`Snapshot::of_model`]; `dominated` is called
+/// once the dominator tree is done (or loading failed). The model is freed
+/// on another thread.
 pub fn snapshot_file(
     path: &Path,
     options: &LoadOptions,
     full: bool,
     progress: &Progress,
+    dominated: impl FnOnce(),
 ) -> Result<Snapshot, Error> {
     let name = path
         .file_name()
@@ -451,28 +434,89 @@ pub fn snapshot_file(
         .unwrap_or_else(|| path.display().to_string());
     if !full {
         let (_dump, census) = heap::open_census(path, options, progress)?;
+        dominated();
         return Ok(Snapshot::of_census(&census, &name));
     }
-    let heap = Heap::open(path, options, progress)?;
-    let snapshot = Snapshot::of_model(&heap, &name, progress)?;
+    let heap = match Heap::open(path, options, progress) {
+        Ok(heap) => heap,
+        Err(e) => {
+            dominated();
+            return Err(e);
+        }
+    };
+    let snapshot = Snapshot::of_model_then(&heap, &name, progress, dominated)?;
     std::thread::spawn(move || drop(heap));
     Ok(snapshot)
+}
+
+/// Snapshots of a baseline and a current dump. The current dump starts
+/// loading when the baseline's dominator tree is done: its loading overlaps
+/// the baseline's last, mostly sequential steps, and memory peaks below two
+/// whole models. `progress` follows the baseline, then the current dump.
+pub fn snapshot_pair(
+    paths: [&Path; 2],
+    options: &LoadOptions,
+    full: bool,
+    progress: [&Progress; 2],
+) -> Result<[Snapshot; 2], Error> {
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::scope(|scope| {
+        let first = scope.spawn(|| {
+            snapshot_file(paths[0], options, full, progress[0], move || {
+                let _ = tx.send(());
+            })
+        });
+        let _ = rx.recv();
+        let second = snapshot_file(paths[1], options, full, progress[1], || {});
+        let first = first.join().expect("the baseline's thread")?;
+        Ok([first, second?])
+    })
 }
 
 impl Snapshot {
     /// Everything, from a loaded model: computes the strong dominator tree
     /// and the finalizer picture. Progress: `Dominators`, `Retained`.
     pub fn of_model(heap: &Heap, file: &str, progress: &Progress) -> Result<Snapshot, Cancelled> {
-        let strong = Dominators::compute(heap, Referents::NONE, progress)?;
-        let children = strong.children_unsorted();
-        let report = finalizers::analyze_with(
-            heap,
-            None,
-            &|o| strong.idom(o) != Idom::Unreachable,
-            progress,
-        )?;
-        let snapshot = Snapshot::of_heap(heap, file, &strong, &children, &report);
-        std::thread::spawn(move || drop((strong, children)));
+        Snapshot::of_model_then(heap, file, progress, || {})
+    }
+
+    /// [`Snapshot::of_model`], calling `dominated` once the dominator tree
+    /// is done (or cancelled).
+    fn of_model_then(
+        heap: &Heap,
+        file: &str,
+        progress: &Progress,
+        dominated: impl FnOnce(),
+    ) -> Result<Snapshot, Cancelled> {
+        let strong = Dominators::compute(heap, Referents::NONE, progress);
+        dominated();
+        let strong = strong?;
+        // The finalizers beside the owner walk, which is sequential.
+        let (report, (owners, class_retained)) = rayon::join(
+            || {
+                finalizers::analyze_with(
+                    heap,
+                    None,
+                    &|o| strong.idom(o) != Idom::Unreachable,
+                    progress,
+                )
+            },
+            || {
+                let children = strong.children_unsorted();
+                let built = OwnerTree::build(heap, &strong, &children);
+                std::thread::spawn(move || drop(children));
+                built
+            },
+        );
+        let report = report?;
+        let census = heap.census();
+        let snapshot = Snapshot {
+            facts: Facts::of(census, file),
+            classes: class_stats(census, Some(&class_retained)),
+            owners: Some(owners),
+            finalizers: Some(FinalizerStat::of(heap, &report)),
+        };
+        std::thread::spawn(move || drop((strong, report)));
         Ok(snapshot)
     }
 }
