@@ -150,8 +150,8 @@ pub struct CompareJob {
 }
 
 impl CompareJob {
-    /// Reduces both dumps to snapshots (a strong dominator tree each),
-    /// then compares them.
+    /// Reduces both dumps to snapshots (a strong dominator tree each), at
+    /// once, then compares them. `progress` follows the baseline.
     pub fn start(
         baseline: (Arc<Heap>, String),
         current: (Arc<Heap>, String),
@@ -163,12 +163,13 @@ impl CompareJob {
         std::thread::Builder::new()
             .name("heapscope-compare".into())
             .spawn(move || {
-                let snapshot = |(heap, name): &(Arc<Heap>, String)| {
-                    Snapshot::of_model(heap, name, &p).map_err(|_| "cancelled".to_string())
+                // Both at once: their models are loaded already.
+                let other = Progress::new();
+                let snapshot = |(heap, name): &(Arc<Heap>, String), p: &Progress| {
+                    Snapshot::of_model(heap, name, p).map_err(|_| "cancelled".to_string())
                 };
-                let result =
-                    snapshot(&baseline).and_then(|b| Ok(diff::compare(&b, &snapshot(&current)?)));
-                let _ = tx.send(result);
+                let (b, a) = rayon::join(|| snapshot(&baseline, &p), || snapshot(&current, &other));
+                let _ = tx.send(b.and_then(|b| Ok(diff::compare(&b, &a?))));
                 wake();
             })
             .expect("spawn the compare thread");
@@ -176,5 +177,13 @@ impl CompareJob {
             progress,
             result: rx,
         }
+    }
+}
+
+impl Drop for CompareJob {
+    /// A comparison closed or replaced stops computing (its baseline half;
+    /// the other half finishes on its own).
+    fn drop(&mut self) {
+        self.progress.cancel();
     }
 }
