@@ -135,6 +135,9 @@ pub struct Comparison {
     job: Option<jobs::CompareJob>,
     pub diff: Option<Arc<Diff>>,
     pub error: Option<String>,
+    /// When the comparison started, and how long it took.
+    started: Option<std::time::Instant>,
+    pub took: Option<f64>,
     pub ui: CompareState,
 }
 
@@ -158,6 +161,8 @@ impl Comparison {
             job: None,
             diff: None,
             error: None,
+            started: None,
+            took: None,
             ui: CompareState {
                 section: 0,
                 filter: String::new(),
@@ -569,6 +574,7 @@ impl HeapscopeApp {
             if let Ok(result) = job.result.try_recv() {
                 let c = self.compare.as_mut().expect("checked");
                 c.job = None;
+                c.took = c.started.map(|t| t.elapsed().as_secs_f64());
                 match result {
                     Ok(diff) => c.diff = Some(Arc::new(diff)),
                     Err(e) => c.error = Some(e),
@@ -593,6 +599,7 @@ impl HeapscopeApp {
             c.error = Some(e);
         } else if let Some((before, after)) = start {
             let ctx = ctx.clone();
+            c.started = Some(std::time::Instant::now());
             c.job = Some(jobs::CompareJob::start(before, after, move || {
                 ctx.request_repaint()
             }));

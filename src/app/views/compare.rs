@@ -186,8 +186,12 @@ fn percent(before: u64, after: u64) -> String {
 fn summary_ui(ui: &mut Ui, diff: &Diff, c: &mut Comparison, out: &mut Vec<Command>) {
     let (b, a) = (&diff.before, &diff.after);
     let count = |s: &str| diff.classes.iter().filter(|c| c.status() == s).count();
+    let took = c
+        .took
+        .map(|t| format!("; compared in {t:.1} s"))
+        .unwrap_or_default();
     ui.label(format!(
-        "{} objects ({}), {} shallow ({}); {} classes new, {} gone; written {:.1} s apart",
+        "{} objects ({}), {} shallow ({}); {} classes new, {} gone; written {:.1} s apart{took}",
         signed(a.objects as i64 - b.objects as i64),
         percent(b.objects, a.objects),
         signed_bytes(a.shallow as i64 - b.shallow as i64),
