@@ -562,7 +562,8 @@ pub struct ClassDelta {
     pub class_after: Option<u32>,
 }
 
-fn delta(before: u64, after: u64) -> i64 {
+/// `after - before`, signed.
+pub fn delta(before: u64, after: u64) -> i64 {
     after as i64 - before as i64
 }
 

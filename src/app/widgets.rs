@@ -103,3 +103,19 @@ pub fn sort_header(
         };
     }
 }
+
+/// "Filter:" and a field for a class name or regular expression; returns
+/// the expression (case-insensitive), or `None` while it does not parse.
+pub fn class_filter(ui: &mut Ui, text: &mut String) -> Option<regex::Regex> {
+    let label = ui.label("Filter:");
+    ui.add(
+        egui::TextEdit::singleline(text)
+            .hint_text("class name or regex")
+            .desired_width(260.0),
+    )
+    .labelled_by(label.id);
+    regex::RegexBuilder::new(text)
+        .case_insensitive(true)
+        .build()
+        .ok()
+}

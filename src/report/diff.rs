@@ -3,13 +3,9 @@
 use serde_json::{Value, json};
 
 use crate::analysis::diff::{
-    ClassDelta, Diff, Facts, FinalizerCounts, FinalizerDiff, OwnerDelta, ROOTS,
+    ClassDelta, Diff, Facts, FinalizerCounts, FinalizerDiff, OwnerDelta, ROOTS, delta,
 };
 use crate::units::{bytes, hex_id, signed, signed_bytes, thousands};
-
-fn delta(before: u64, after: u64) -> i64 {
-    after as i64 - before as i64
-}
 
 fn facts_json(f: &Facts) -> Value {
     json!({
@@ -129,7 +125,8 @@ pub fn path_text(path: &[String]) -> String {
     }
 }
 
-fn percent(before: u64, after: u64) -> String {
+/// The change from `before` to `after` in percent, or "new".
+pub fn percent(before: u64, after: u64) -> String {
     if before == 0 {
         return "new".into();
     }

@@ -7,10 +7,10 @@ use egui::{RichText, Ui};
 use egui_extras::{Column, TableBuilder};
 
 use super::waiting;
-use crate::analysis::diff::{ClassDelta, Diff, FinalizerCounts, OwnerDelta};
-use crate::app::widgets::sort_header;
+use crate::analysis::diff::{ClassDelta, Diff, FinalizerCounts, OwnerDelta, delta};
+use crate::app::widgets::{class_filter, sort_header};
 use crate::app::{Command, Comparison, Document, View};
-use crate::report::diff::path_text;
+use crate::report::diff::{path_text, percent};
 use crate::units::{bytes, signed, signed_bytes, thousands};
 
 /// What the view draws from.
@@ -37,23 +37,16 @@ pub fn ui(ui: &mut Ui, parts: Parts<'_>, out: &mut Vec<Command>) {
             .unwrap_or_else(|| p.display().to_string())
     };
     ui.horizontal_wrapped(|ui| {
-        ui.label("Baseline");
-        if ui
-            .link(RichText::new(name(&c.baseline)).strong())
-            .on_hover_text("Explore the baseline dump")
-            .clicked()
-        {
-            out.push(Command::Activate(c.baseline.clone()));
-            out.push(Command::Show(View::Overview));
-        }
-        ui.label("->  current");
-        if ui
-            .link(RichText::new(name(&c.current)).strong())
-            .on_hover_text("Explore the current dump")
-            .clicked()
-        {
-            out.push(Command::Activate(c.current.clone()));
-            out.push(Command::Show(View::Overview));
+        for (label, path) in [("Baseline", &c.baseline), ("->  current", &c.current)] {
+            ui.label(label);
+            if ui
+                .link(RichText::new(name(path)).strong())
+                .on_hover_text("Explore this dump")
+                .clicked()
+            {
+                out.push(Command::Activate(path.clone()));
+                out.push(Command::Show(View::Overview));
+            }
         }
         ui.separator();
         if ui
@@ -172,16 +165,6 @@ fn choose_ui(ui: &mut Ui, parts: &Parts<'_>, out: &mut Vec<Command>) {
     }
 }
 
-fn percent(before: u64, after: u64) -> String {
-    if before == 0 {
-        return "new".into();
-    }
-    format!(
-        "{:+.1}%",
-        100.0 * (after as f64 - before as f64) / before as f64
-    )
-}
-
 /// The two dumps in figures, warnings, and the biggest owner of growth.
 fn summary_ui(ui: &mut Ui, diff: &Diff, c: &mut Comparison, out: &mut Vec<Command>) {
     let (b, a) = (&diff.before, &diff.after);
@@ -274,10 +257,6 @@ fn growth_text(o: &OwnerDelta, n: usize) -> String {
         .join(", ")
 }
 
-fn delta(b: u64, a: u64) -> i64 {
-    a as i64 - b as i64
-}
-
 /// A signed count coloured by direction (growth is the warning colour).
 fn delta_label(ui: &mut Ui, text: String, d: i64) {
     let color = if d > 0 {
@@ -326,20 +305,13 @@ fn class_key(c: &ClassDelta, column: usize) -> i128 {
 
 fn classes_ui(ui: &mut Ui, diff: &Diff, c: &mut Comparison, out: &mut Vec<Command>) {
     let state = &mut c.ui;
-    ui.horizontal(|ui| {
-        let label = ui.label("Filter:");
-        ui.add(
-            egui::TextEdit::singleline(&mut state.filter)
-                .hint_text("class name or regex")
-                .desired_width(260.0),
-        )
-        .labelled_by(label.id);
-        ui.checkbox(&mut state.changed_only, "Changed only");
-    });
-    let filter = regex::RegexBuilder::new(&state.filter)
-        .case_insensitive(true)
-        .build()
-        .ok();
+    let filter = ui
+        .horizontal(|ui| {
+            let filter = class_filter(ui, &mut state.filter);
+            ui.checkbox(&mut state.changed_only, "Changed only");
+            filter
+        })
+        .inner;
     let mut rows: Vec<&ClassDelta> = diff
         .classes
         .iter()

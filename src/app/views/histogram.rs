@@ -9,7 +9,7 @@ use egui::RichText;
 use egui_extras::{Column, TableBuilder};
 
 use super::waiting;
-use crate::app::widgets::{object_link, share_bar, size_label, sort_header};
+use crate::app::widgets::{class_filter, object_link, share_bar, size_label, sort_header};
 use crate::app::{Command, Document};
 use crate::units::thousands;
 
@@ -39,23 +39,16 @@ pub fn ui(ui: &mut egui::Ui, doc: &mut Document, out: &mut Vec<Command>) {
     let retained = doc.class_retained.clone();
     let total: u64 = rows.iter().map(|r| r.shallow).sum();
     let state = &mut doc.ui;
-    ui.horizontal(|ui| {
-        let label = ui.label("Filter:");
-        ui.add(
-            egui::TextEdit::singleline(&mut state.histogram_filter)
-                .hint_text("class name or regex")
-                .desired_width(260.0),
-        )
-        .labelled_by(label.id);
-        ui.checkbox(&mut state.group_by_package, "Group by package");
-        if retained.is_none() {
-            ui.label(RichText::new("retained sizes are being computed...").weak());
-        }
-    });
-    let filter = regex::RegexBuilder::new(&state.histogram_filter)
-        .case_insensitive(true)
-        .build()
-        .ok();
+    let filter = ui
+        .horizontal(|ui| {
+            let filter = class_filter(ui, &mut state.histogram_filter);
+            ui.checkbox(&mut state.group_by_package, "Group by package");
+            if retained.is_none() {
+                ui.label(RichText::new("retained sizes are being computed...").weak());
+            }
+            filter
+        })
+        .inner;
     let mut lines: Vec<Line> = rows
         .iter()
         .filter(|r| filter.as_ref().is_none_or(|f| f.is_match(&r.name)))
