@@ -17,7 +17,7 @@ use heapscope::analysis::histogram::{self, SortBy};
 use heapscope::analysis::paths::{self as analysis_paths, ExcludedField, PathOptions};
 use heapscope::heap::{self, Heap, Layout, LoadOptions};
 use heapscope::hprof::Error;
-use heapscope::progress::Progress;
+use heapscope::progress::{Phase, Progress};
 use heapscope::report;
 
 /// A fast explorer for Java heap dumps (HPROF, plain or gzip).
@@ -138,7 +138,7 @@ enum Command {
         /// Object layout instead of the inferred one (see `summary --help`)
         #[arg(long, value_name = "LAYOUT", value_parser = Layout::parse)]
         layout: Option<Layout>,
-        /// Print how long each dump took and the peak memory, on stderr
+        /// Print how long the comparison took and the peak memory, on stderr
         #[arg(long)]
         timings: bool,
     },
@@ -298,13 +298,19 @@ impl From<Error> for Failure {
 
 /// Runs `job` with a progress line on stderr when stderr is a terminal.
 fn with_progress<T>(job: impl FnOnce(&Progress) -> T) -> T {
-    let progress = Arc::new(Progress::new());
+    with_progresses(&[""], |p| job(&p[0]))
+}
+
+/// [`with_progress`] for jobs of several parts, each with its own progress
+/// and label: the line shows every part that has started.
+fn with_progresses<T>(labels: &[&'static str], job: impl FnOnce(&[Progress]) -> T) -> T {
+    let progress: Arc<Vec<Progress>> = Arc::new(labels.iter().map(|_| Progress::new()).collect());
     if !std::io::stderr().is_terminal() {
         return job(&progress);
     }
     let done = Arc::new(std::sync::atomic::AtomicBool::new(false));
     let watcher = {
-        let (progress, done) = (progress.clone(), done.clone());
+        let (progress, done, labels) = (progress.clone(), done.clone(), labels.to_vec());
         std::thread::spawn(move || {
             let start = Instant::now();
             while !done.load(std::sync::atomic::Ordering::Relaxed) {
@@ -312,13 +318,21 @@ fn with_progress<T>(job: impl FnOnce(&Progress) -> T) -> T {
                 if start.elapsed() < Duration::from_millis(300) {
                     continue;
                 }
-                let (d, t) = progress.counts();
-                let pct = if t > 0 {
-                    100.0 * d as f64 / t as f64
-                } else {
-                    0.0
-                };
-                eprint!("\r\x1b[K{} {pct:.0}%", progress.phase().label());
+                let parts: Vec<String> = progress
+                    .iter()
+                    .zip(&labels)
+                    .filter(|(p, _)| p.phase() != Phase::Idle)
+                    .map(|(p, label)| {
+                        let (d, t) = p.counts();
+                        let pct = if t > 0 {
+                            100.0 * d as f64 / t as f64
+                        } else {
+                            0.0
+                        };
+                        format!("{label}{} {pct:.0}%", p.phase().label())
+                    })
+                    .collect();
+                eprint!("\r\x1b[K{}", parts.join(" | "));
                 let _ = std::io::stderr().flush();
             }
             eprint!("\r\x1b[K");
@@ -598,9 +612,8 @@ fn diff(files: [&Path; 2], o: DiffOptions) -> Result<(), Failure> {
         ));
     }
     let start = Instant::now();
-    let baseline_progress = Progress::new();
-    let snapshots = with_progress(|p| {
-        analysis_diff::snapshot_pair(files, &o.layout, o.full, [&baseline_progress, p])
+    let snapshots = with_progresses(&["baseline: ", "current: "], |p| {
+        analysis_diff::snapshot_pair(files, &o.layout, o.full, [&p[0], &p[1]])
     })?;
     if o.timings {
         eprintln!(
