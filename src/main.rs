@@ -636,6 +636,13 @@ fn diff(files: [&Path; 2], o: DiffOptions) -> Result<(), Failure> {
         .classes
         .iter()
         .filter(|c| filter.as_ref().is_none_or(|f| f.is_match(&c.name)))
+        // The text lists what changed; JSON every class.
+        .filter(|c| {
+            o.json
+                || c.instances_delta() != 0
+                || c.shallow_delta() != 0
+                || c.retained_delta().is_some_and(|d| d != 0)
+        })
         .collect();
     match o.sort {
         Sort::Shallow => {}

@@ -208,7 +208,7 @@ pub fn text(diff: &Diff, classes: &[&ClassDelta], top: usize) -> String {
     header.push("class");
     numeric.push(false);
     out.push_str(&format!(
-        "Classes, growth first ({} of {}):\n",
+        "Classes that changed, growth first ({} of {} classes):\n",
         classes.len(),
         diff.classes.len()
     ));
