@@ -2050,3 +2050,97 @@ fn command_line_exit_codes_and_json() {
         assert!(!out.stderr.is_empty(), "{args:?}");
     }
 }
+
+// ---------------------------------------------------------------------------
+// 8. The owner tree of a comparison on known shapes.
+
+/// A root holding a chain that alternates classes A and B, `pairs` pairs
+/// long, each link's `next` field pointing at the following one.
+fn alternating_chain(pairs: u64) -> Vec<u8> {
+    let (c_object, c_a, c_b) = (0x100u64, 0x200, 0x300);
+    let mut w = Hprof::new("1.0.2", 4);
+    w.string(1, "java/lang/Object")
+        .string(2, "A")
+        .string(3, "B")
+        .string(4, "next")
+        .load_class(1, c_object, 1)
+        .load_class(2, c_a, 2)
+        .load_class(3, c_b, 3);
+    let mut b = Body::new(4);
+    b.class_dump(&ClassDef::new(c_object, 0));
+    for c in [c_a, c_b] {
+        b.class_dump(
+            &ClassDef::new(c, c_object)
+                .field(4, BasicType::Object)
+                .instance_size(4),
+        );
+    }
+    let ids: Vec<u64> = (0..2 * pairs).map(|i| 0x10000 + 16 * i).collect();
+    for (i, &id) in ids.iter().enumerate() {
+        let next = ids.get(i + 1).copied().unwrap_or(0);
+        let class = if i % 2 == 0 { c_a } else { c_b };
+        b.instance(id, class, &[Value::Object(next)]);
+    }
+    b.root_jni_global(ids[0], 0);
+    w.segment(&b).heap_dump_end();
+    w.into_bytes()
+}
+
+#[test]
+fn owner_tree_folds_repeated_classes_without_counting_twice() {
+    use heapscope::analysis::diff::{self, Snapshot};
+    let snapshot = |pairs| {
+        let heap = load(&alternating_chain(pairs));
+        Snapshot::of_model(&heap, "chain", &Progress::new()).unwrap()
+    };
+    let before = snapshot(10);
+    let tree = before.owners.as_ref().unwrap();
+    let node = |path: &[&str]| {
+        (0..tree.nodes.len() as u32)
+            .find(|&n| tree.path(n) == path)
+            .unwrap_or_else(|| panic!("{path:?}"))
+    };
+    // A > B > A > B ... folds into the two nodes A and A > B.
+    let (a, ab) = (node(&["A"]), node(&["A", "B"]));
+    let (ca, cb) = (
+        tree.nodes[a as usize].counts,
+        tree.nodes[ab as usize].counts,
+    );
+    assert_eq!((ca.objects, cb.objects), (10, 10));
+    // One container each: the first A and the first B; every later link is
+    // inside them, and their retained sizes are not added again. The first
+    // A holds the whole heap: 20 links and the class objects A, B and
+    // Object, which only the links reach (object -> class edges); the first
+    // B holds 19 links and class B.
+    assert_eq!((ca.entries, cb.entries), (1, 1));
+    let all = tree.nodes[0].counts;
+    assert_eq!((all.retained_objects, ca.retained_objects), (23, 23));
+    assert_eq!(ca.retained, all.retained);
+    assert_eq!(cb.retained_objects, 20);
+    let class_b = tree.nodes[node(&["A", "B", "class B"]) as usize].counts;
+    assert_eq!(
+        cb.retained,
+        cb.shallow + ca.shallow / 10 * 9 + class_b.shallow
+    );
+    // Five more pairs. Both nodes keep one container, so each owns the
+    // links folded into it; the A row retains all ten new links.
+    let result = diff::compare(&before, &snapshot(15));
+    let owners = result.owners.unwrap();
+    let row = |path: &[&str]| {
+        let o = owners.iter().find(|o| o.path == path).unwrap();
+        let classes: Vec<(&str, i64)> = o.classes.iter().map(|c| (c.0.as_str(), c.1)).collect();
+        (
+            o.before.entries,
+            o.after.entries,
+            o.objects_delta(),
+            classes,
+        )
+    };
+    assert_eq!(row(&["A"]), (1, 1, 10, vec![("A", 5)]));
+    assert_eq!(row(&["A", "B"]), (1, 1, 10, vec![("B", 5)]));
+    assert_eq!(owners.len(), 2);
+    assert_eq!(
+        owners[0].growth + owners[1].growth,
+        owners[0].retained_delta()
+    );
+}

@@ -297,27 +297,20 @@ impl OwnerTree {
             .into_par_iter()
             .filter(|&o| doms.idom(o) == Idom::Unreachable)
             .collect();
+        let unreachable_bytes: u64 = unreachable.par_iter().map(|&o| heap.shallow_size(o)).sum();
         if !unreachable.is_empty() {
             let node = b.transition(0, unreachable_label) as usize;
-            let shallow: u64 = unreachable.par_iter().map(|&o| heap.shallow_size(o)).sum();
             let n = unreachable.len() as u64;
             b.counts[node] = NodeCounts {
                 entries: n,
-                retained: shallow,
+                retained: unreachable_bytes,
                 retained_objects: n,
                 objects: n,
-                shallow,
+                shallow: unreachable_bytes,
             };
         }
         // The root holds everything.
         let top: u64 = children.roots().iter().map(|&o| doms.retained(o)).sum();
-        let unreachable_bytes = b.counts.get(1..).map_or(0, |rest| {
-            rest.iter()
-                .zip(&b.label[1..])
-                .filter(|(_, l)| **l == unreachable_label)
-                .map(|(c, _)| c.shallow)
-                .sum()
-        });
         b.counts[0] = NodeCounts {
             entries: 1,
             retained: top + unreachable_bytes,
@@ -405,18 +398,6 @@ pub struct Snapshot {
     pub finalizers: Option<FinalizerStat>,
 }
 
-impl Snapshot {
-    /// Class histogram only (no retained sizes, owners or finalizers).
-    pub fn of_census(census: &Census, file: &str) -> Snapshot {
-        Snapshot {
-            facts: Facts::of(census, file),
-            classes: class_stats(census, None),
-            owners: None,
-            finalizers: None,
-        }
-    }
-}
-
 /// Loads a dump and reduces it to a snapshot: the census only unless
 /// `full`, else the model and [`Snapshot::of_model`]; `dominated` is called
 /// once the dominator tree is done (or loading failed). The model is freed
@@ -474,6 +455,16 @@ pub fn snapshot_pair(
 }
 
 impl Snapshot {
+    /// Class histogram only (no retained sizes, owners or finalizers).
+    pub fn of_census(census: &Census, file: &str) -> Snapshot {
+        Snapshot {
+            facts: Facts::of(census, file),
+            classes: class_stats(census, None),
+            owners: None,
+            finalizers: None,
+        }
+    }
+
     /// Everything, from a loaded model: computes the strong dominator tree
     /// and the finalizer picture. Progress: `Dominators`, `Retained`.
     pub fn of_model(heap: &Heap, file: &str, progress: &Progress) -> Result<Snapshot, Cancelled> {
