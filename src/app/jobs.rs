@@ -107,6 +107,24 @@ pub fn load(
     Ok(())
 }
 
+/// Computes `work` on a thread named `heapscope-<name>`; its result
+/// arrives on the receiver, then `wake` is called.
+pub fn run<T: Send + 'static>(
+    name: &str,
+    wake: impl Fn() + Send + 'static,
+    work: impl FnOnce() -> T + Send + 'static,
+) -> Receiver<T> {
+    let (tx, rx) = channel();
+    std::thread::Builder::new()
+        .name(format!("heapscope-{name}"))
+        .spawn(move || {
+            let _ = tx.send(work());
+            wake();
+        })
+        .unwrap_or_else(|e| panic!("cannot start the {name} thread: {e}"));
+    rx
+}
+
 /// Paths to GC roots for one object, computed off the UI thread.
 pub struct PathJob {
     pub object: u32,
@@ -122,23 +140,18 @@ impl PathJob {
         max: usize,
         wake: impl Fn() + Send + 'static,
     ) -> PathJob {
-        let (tx, rx) = channel();
-        std::thread::Builder::new()
-            .name("heapscope-paths".into())
-            .spawn(move || {
-                let options = PathOptions {
-                    max,
-                    referents,
-                    ..PathOptions::default()
-                };
-                let _ = tx.send(paths::paths_to_roots(&heap, object, &options));
-                wake();
-            })
-            .expect("spawn the paths thread");
+        let result = run("paths", wake, move || {
+            let options = PathOptions {
+                max,
+                referents,
+                ..PathOptions::default()
+            };
+            paths::paths_to_roots(&heap, object, &options)
+        });
         PathJob {
             object,
             options: (referents, max),
-            result: rx,
+            result,
         }
     }
 }
@@ -158,25 +171,17 @@ impl CompareJob {
         wake: impl Fn() + Send + 'static,
     ) -> CompareJob {
         let progress = Arc::new(Progress::new());
-        let (tx, rx) = channel();
         let p = progress.clone();
-        std::thread::Builder::new()
-            .name("heapscope-compare".into())
-            .spawn(move || {
-                // Both at once: their models are loaded already.
-                let other = Progress::new();
-                let snapshot = |(heap, name): &(Arc<Heap>, String), p: &Progress| {
-                    Snapshot::of_model(heap, name, p).map_err(|_| "cancelled".to_string())
-                };
-                let (b, a) = rayon::join(|| snapshot(&baseline, &p), || snapshot(&current, &other));
-                let _ = tx.send(b.and_then(|b| Ok(diff::compare(&b, &a?))));
-                wake();
-            })
-            .expect("spawn the compare thread");
-        CompareJob {
-            progress,
-            result: rx,
-        }
+        let result = run("compare", wake, move || {
+            // Both at once: their models are loaded already.
+            let other = Progress::new();
+            let snapshot = |(heap, name): &(Arc<Heap>, String), p: &Progress| {
+                Snapshot::of_model(heap, name, p).map_err(|_| "cancelled".to_string())
+            };
+            let (b, a) = rayon::join(|| snapshot(&baseline, &p), || snapshot(&current, &other));
+            b.and_then(|b| Ok(diff::compare(&b, &a?)))
+        });
+        CompareJob { progress, result }
     }
 }
 

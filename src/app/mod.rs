@@ -626,21 +626,22 @@ impl HeapscopeApp {
         if self.dialog.is_some() {
             return;
         }
-        let (tx, rx) = std::sync::mpsc::channel();
         let ctx = ctx.clone();
-        std::thread::spawn(move || {
-            let picked = rfd::FileDialog::new()
-                .set_title(if baseline {
-                    "Choose the baseline dump to compare with"
-                } else {
-                    "Open a heap dump"
-                })
-                .add_filter("Heap dumps", &["hprof", "gz", "bin"])
-                .add_filter("All files", &["*"])
-                .pick_file();
-            let _ = tx.send(picked);
-            ctx.request_repaint();
-        });
+        let rx = jobs::run(
+            "dialog",
+            move || ctx.request_repaint(),
+            move || {
+                rfd::FileDialog::new()
+                    .set_title(if baseline {
+                        "Choose the baseline dump to compare with"
+                    } else {
+                        "Open a heap dump"
+                    })
+                    .add_filter("Heap dumps", &["hprof", "gz", "bin"])
+                    .add_filter("All files", &["*"])
+                    .pick_file()
+            },
+        );
         self.dialog = Some((rx, baseline));
     }
 

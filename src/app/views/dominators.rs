@@ -9,7 +9,9 @@ use super::waiting;
 use crate::analysis::dominators::Children;
 use std::sync::Arc;
 
-use crate::app::widgets::{object_link, object_text, share_bar, size_label, sort_header};
+use crate::app::widgets::{
+    object_link, object_text, share_bar, show_more, size_label, sort_header,
+};
 use crate::app::{Command, Document};
 use crate::units::thousands;
 
@@ -220,16 +222,9 @@ pub fn ui(ui: &mut egui::Ui, doc: &mut Document, out: &mut Vec<Command>) {
                     row.col(|ui| {
                         ui.horizontal(|ui| {
                             ui.add_space(*depth as f32 * 16.0 + 18.0);
-                            let next = PAGE.min(total - shown);
-                            if ui
-                                .small_button(format!(
-                                    "show {} more ({} not shown)",
-                                    thousands(next as u64),
-                                    thousands((total - shown) as u64)
-                                ))
-                                .clicked()
-                            {
-                                more = Some((*parent, shown + next));
+                            let next = show_more(ui, *shown, *total, PAGE);
+                            if next != *shown {
+                                more = Some((*parent, next));
                             }
                         });
                     });

@@ -10,7 +10,7 @@ use egui_extras::{Column, TableBuilder};
 
 use super::waiting;
 use crate::app::widgets::{class_filter, object_link, share_bar, size_label, sort_header};
-use crate::app::{Command, Document};
+use crate::app::{Command, Document, jobs};
 use crate::units::thousands;
 
 struct Line {
@@ -201,27 +201,29 @@ fn instances_ui(ui: &mut egui::Ui, doc: &mut Document, out: &mut Vec<Command>) {
     let have = state.instances.as_ref().is_some_and(|(k, _)| *k == key);
     let running = state.instances_job.as_ref().is_some_and(|(k, _)| *k == key);
     if !have && !running {
-        let (tx, rx) = std::sync::mpsc::channel();
         let (heap, doms, ctx) = (heap.clone(), doc.doms.clone(), ui.ctx().clone());
-        std::thread::spawn(move || {
-            let mut list: Vec<u32> = (0..heap.object_count())
-                .filter(|&o| heap.class_of(o) == c)
-                .collect();
-            match key.1 {
-                0 => {}
-                1 => list.sort_by_key(|&o| heap.shallow_size(o)),
-                _ => {
-                    if let Some(d) = doms {
-                        list.sort_by_key(|&o| d.retained(o));
+        let rx = jobs::run(
+            "instances",
+            move || ctx.request_repaint(),
+            move || {
+                let mut list: Vec<u32> = (0..heap.object_count())
+                    .filter(|&o| heap.class_of(o) == c)
+                    .collect();
+                match key.1 {
+                    0 => {}
+                    1 => list.sort_by_key(|&o| heap.shallow_size(o)),
+                    _ => {
+                        if let Some(d) = doms {
+                            list.sort_by_key(|&o| d.retained(o));
+                        }
                     }
                 }
-            }
-            if !key.2 {
-                list.reverse();
-            }
-            let _ = tx.send(list);
-            ctx.request_repaint();
-        });
+                if !key.2 {
+                    list.reverse();
+                }
+                list
+            },
+        );
         state.instances_job = Some((key, rx));
     }
     ui.separator();
