@@ -27,7 +27,7 @@
 set -euo pipefail
 
 usage() {
-    echo "usage: $0 SIZE_MB OUT.hprof [extra JVM flags...]" >&2
+    echo "usage: $0 SIZE_MB OUT.hprof [--grow MB OUT2.hprof] [extra JVM flags...]" >&2
     exit 2
 }
 

@@ -222,18 +222,16 @@ fn main() -> ExitCode {
             common,
             object,
             class,
-            finalizer_referents,
             max,
             include,
             exclude,
+            ..
         }) => {
+            // Without an id or a class, clap required --finalizer-referents.
             let targets = match (object, class) {
                 (Some(id), _) => Targets::Object(id),
                 (None, Some(name)) => Targets::Class(name),
-                (None, None) => {
-                    let _ = finalizer_referents;
-                    Targets::FinalizerReferents
-                }
+                (None, None) => Targets::FinalizerReferents,
             };
             let referents = include.into_iter().fold(Referents::NONE, Referents::with);
             paths(&common, targets, max, referents, exclude)
@@ -269,7 +267,7 @@ fn main() -> ExitCode {
             size,
             baseline,
         }) => screenshot(&dump, baseline.as_deref(), &view, &out, &size),
-        None if cli.text || !cfg!(feature = "gui") => overview(cli.dump, cli.demo),
+        None if cli.text || !cfg!(feature = "gui") => overview(cli.dump),
         None => window(cli.dump, cli.demo),
     };
     match result {
@@ -293,6 +291,12 @@ enum Failure {
 impl From<Error> for Failure {
     fn from(e: Error) -> Self {
         Failure::Dump(e)
+    }
+}
+
+impl From<heapscope::progress::Cancelled> for Failure {
+    fn from(c: heapscope::progress::Cancelled) -> Self {
+        Failure::Dump(c.into())
     }
 }
 
@@ -323,12 +327,7 @@ fn with_progresses<T>(labels: &[&'static str], job: impl FnOnce(&[Progress]) -> 
                     .zip(&labels)
                     .filter(|(p, _)| p.phase() != Phase::Idle)
                     .map(|(p, label)| {
-                        let (d, t) = p.counts();
-                        let pct = if t > 0 {
-                            100.0 * d as f64 / t as f64
-                        } else {
-                            0.0
-                        };
+                        let pct = 100.0 * p.fraction();
                         format!("{label}{} {pct:.0}%", p.phase().label())
                     })
                     .collect();
@@ -358,11 +357,7 @@ fn print_json(value: &serde_json::Value) {
 }
 
 fn summary(common: &Common) -> Result<(), Failure> {
-    let start = Instant::now();
-    let heap = with_progress(|p| Heap::open(&common.dump, &options(common), p))?;
-    if common.timings {
-        print_timings(&heap.timings, start.elapsed(), Some(heap.memory_bytes()));
-    }
+    let heap = load(common)?;
     if common.json {
         print_json(&report::summary::json(&heap));
     } else {
@@ -438,7 +433,7 @@ fn histogram(
     };
     if retained {
         let (heap, doms) = load_with_dominators(common, strong)?;
-        let children = doms.children();
+        let children = doms.children_unsorted();
         let per_class = doms.class_retained(&heap, &children);
         print(heap.census(), Some(&per_class));
         leave((heap, doms, children));
@@ -562,8 +557,7 @@ fn paths(
         }
     };
     let filter = analysis_paths::Filter::new(&heap, referents, &options.exclude);
-    let shortest = with_progress(|p| analysis_paths::ShortestPaths::compute(&filter, p))
-        .map_err(|_| Failure::Dump(Error::new("cancelled")))?;
+    let shortest = with_progress(|p| analysis_paths::ShortestPaths::compute(&filter, p))?;
     let merged = analysis_paths::merge_paths(&shortest, &set);
     if common.json {
         print_json(&report::paths::merged_json(&heap, &merged, set.len()));
@@ -578,8 +572,7 @@ fn paths(
 
 fn finalizers(common: &Common) -> Result<(), Failure> {
     let (heap, doms) = load_with_dominators(common, false)?;
-    let report = with_progress(|p| analysis_finalizers::analyze(&heap, Some(&doms), p))
-        .map_err(|_| Failure::Dump(Error::new("cancelled")))?;
+    let report = with_progress(|p| analysis_finalizers::analyze(&heap, Some(&doms), p))?;
     if common.json {
         print_json(&report::finalizers::json(&heap, &report));
     } else {
@@ -615,22 +608,12 @@ fn diff(files: [&Path; 2], o: DiffOptions) -> Result<(), Failure> {
     let snapshots = with_progresses(&["baseline: ", "current: "], |p| {
         analysis_diff::snapshot_pair(files, &o.layout, o.full, [&p[0], &p[1]])
     })?;
-    if o.timings {
-        eprintln!(
-            "time {:<10} {:>8.3} s",
-            "snapshots",
-            start.elapsed().as_secs_f64()
-        );
-    }
+    let loaded = start.elapsed();
     let t = Instant::now();
     let result = analysis_diff::compare(&snapshots[0], &snapshots[1]);
     if o.timings {
-        eprintln!(
-            "time {:<10} {:>8.3} s",
-            "compare",
-            t.elapsed().as_secs_f64()
-        );
-        print_timings(&[], start.elapsed(), None);
+        let phases = [("snapshots", loaded), ("compare", t.elapsed())];
+        print_timings(&phases, start.elapsed(), None);
     }
     let mut classes: Vec<_> = result
         .classes
@@ -667,8 +650,8 @@ fn window(dump: Option<PathBuf>, demo: bool) -> Result<(), Failure> {
 }
 
 #[cfg(not(feature = "gui"))]
-fn window(dump: Option<PathBuf>, demo: bool) -> Result<(), Failure> {
-    overview(dump, demo)
+fn window(dump: Option<PathBuf>, _demo: bool) -> Result<(), Failure> {
+    overview(dump)
 }
 
 #[cfg(feature = "gui")]
@@ -706,7 +689,7 @@ fn screenshot(
 }
 
 /// Summary and the top of the histogram of DUMP or the demo, as text.
-fn overview(dump: Option<PathBuf>, _demo: bool) -> Result<(), Failure> {
+fn overview(dump: Option<PathBuf>) -> Result<(), Failure> {
     let (path, _temp) = match dump {
         Some(p) => (p, None),
         None => {

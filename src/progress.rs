@@ -93,6 +93,16 @@ impl Progress {
         )
     }
 
+    /// How far the current phase is, from 0 to 1 (0 while its size is unknown).
+    pub fn fraction(&self) -> f32 {
+        let (done, total) = self.counts();
+        if total > 0 {
+            done as f32 / total as f32
+        } else {
+            0.0
+        }
+    }
+
     pub fn cancel(&self) {
         self.cancelled.store(true, Ordering::Relaxed);
     }

@@ -412,27 +412,6 @@ fn timer_queue_leak() {
     );
 }
 
-/// Runs DiffSubject on `jdk`: it dumps itself twice, with known growth
-/// between the dumps. Returns (before, after).
-fn dump_twice(jdk: &Jdk, dir: &Path) -> (std::path::PathBuf, std::path::PathBuf) {
-    let (before, after) = (dir.join("before.hprof"), dir.join("after.hprof"));
-    let out = std::process::Command::new(jdk.tool("java"))
-        .args(["-Xmx256m", "-cp"])
-        .arg(jdk::classes())
-        .arg("DiffSubject")
-        .args([&before, &after])
-        .output()
-        .expect("run java");
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        out.status.success() && stdout.contains("DONE 25000 items, 0 finalized"),
-        "DiffSubject on {}: {stdout}{}",
-        jdk.name,
-        String::from_utf8_lossy(&out.stderr)
-    );
-    (before, after)
-}
-
 fn snapshot(path: &Path) -> diff::Snapshot {
     diff::snapshot_file(path, &LoadOptions::default(), true, &Progress::new(), || {})
         .unwrap_or_else(|e| panic!("{e}"))
@@ -443,7 +422,7 @@ fn snapshot(path: &Path) -> diff::Snapshot {
 /// finalization behind a stuck finalizer thread.
 fn check_diff(jdk: &Jdk) {
     let dir = tempfile::tempdir().unwrap();
-    let (before, after) = dump_twice(jdk, dir.path());
+    let (before, after) = jdk::dump_twice(jdk, dir.path());
     let result = diff::compare(&snapshot(&before), &snapshot(&after));
     assert!(result.warnings.is_empty(), "{:?}", result.warnings);
 

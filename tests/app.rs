@@ -209,8 +209,8 @@ fn packaging_uses_one_app_id() {
 #[test]
 fn screenshot_renders_a_view() {
     let dir = tempfile::tempdir().unwrap();
-    let demo = dir.path().join("demo.hprof.gz");
-    std::fs::write(&demo, heapscope::app::DEMO_DUMP).unwrap();
+    let demo_file = heapscope::demo::demo_file().unwrap();
+    let demo = demo_file.path();
     let out = dir.path().join("finalizers.png");
     let status = std::process::Command::new(env!("CARGO_BIN_EXE_heapscope"))
         .args([
@@ -253,19 +253,7 @@ fn screenshot_renders_a_view() {
 #[test]
 fn compare_two_dumps_and_open_the_owner_of_the_growth() {
     let dir = tempfile::tempdir().unwrap();
-    let (before, after) = (
-        dir.path().join("before.hprof"),
-        dir.path().join("after.hprof"),
-    );
-    let status = std::process::Command::new(jdk::system_jdk().tool("java"))
-        .args(["-Xmx256m", "-cp"])
-        .arg(jdk::classes())
-        .arg("DiffSubject")
-        .args([&before, &after])
-        .stdout(std::process::Stdio::null())
-        .status()
-        .unwrap();
-    assert!(status.success());
+    let (before, after) = jdk::dump_twice(&jdk::system_jdk(), dir.path());
 
     let mut h = harness();
     h.run_steps(2);

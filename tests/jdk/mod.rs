@@ -98,6 +98,27 @@ pub fn classes() -> &'static Path {
     .path()
 }
 
+/// Runs DiffSubject on `jdk`: it dumps itself twice, with known growth
+/// between the dumps. Returns (before, after).
+pub fn dump_twice(jdk: &Jdk, dir: &Path) -> (PathBuf, PathBuf) {
+    let (before, after) = (dir.join("before.hprof"), dir.join("after.hprof"));
+    let out = Command::new(jdk.tool("java"))
+        .args(["-Xmx256m", "-cp"])
+        .arg(classes())
+        .arg("DiffSubject")
+        .args([&before, &after])
+        .output()
+        .expect("run java");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success() && stdout.contains("DONE 25000 items, 0 finalized"),
+        "DiffSubject on {}: {stdout}{}",
+        jdk.name,
+        String::from_utf8_lossy(&out.stderr)
+    );
+    (before, after)
+}
+
 /// A running test program; killed when dropped.
 pub struct Jvm {
     pub jdk: Jdk,

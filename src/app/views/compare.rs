@@ -78,12 +78,7 @@ pub fn ui(ui: &mut Ui, parts: Parts<'_>, out: &mut Vec<Command>) {
         if !loading.is_empty() {
             waiting(ui, &format!("Loading {}", loading.join(" and ")));
         } else if let Some(p) = c.progress() {
-            let (done, total) = p.counts();
-            let f = if total > 0 {
-                done as f32 / total as f32
-            } else {
-                0.0
-            };
+            let f = p.fraction();
             ui.add_space(12.0);
             ui.add(egui::ProgressBar::new(f).desired_width(320.0).text(format!(
                 "{}: {:.0}%",

@@ -88,13 +88,9 @@ pub fn ui(
 pub fn status_ui(ui: &mut egui::Ui, doc: &mut Document) {
     ui.horizontal(|ui| {
         if let Some(job) = &mut doc.job {
-            let (done, total) = job.progress.counts();
+            let (done, _) = job.progress.counts();
             let phase = job.progress.phase();
-            let f = if total > 0 {
-                done as f32 / total as f32
-            } else {
-                0.0
-            };
+            let f = job.progress.fraction();
             if job.phase_started.0 != phase {
                 job.phase_started = (phase, std::time::Instant::now());
             }
