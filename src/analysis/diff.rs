@@ -13,14 +13,14 @@
 //! only a `java.lang.ref.Reference` reaches (objects pending finalization,
 //! say) sits in one node, [`NOT_STRONG`].
 
-use rayon::prelude::*;
 use rustc_hash::FxHashMap;
 
 use std::path::Path;
 
-use super::dominators::{Children, Dominators, Idom};
+use super::dominators::{Children, ClassRetained, Dominators, Idom};
 use super::finalizers::{self, FinalizerReport};
 use super::graph::Referents;
+use super::semi_nca::NONE;
 use crate::heap::{self, Census, Heap, LoadOptions};
 use crate::hprof::Error;
 use crate::progress::{Cancelled, Progress};
@@ -86,47 +86,37 @@ pub struct FinalizerCounts {
 pub struct FinalizerStat {
     pub total: FinalizerCounts,
     pub queue_length: Option<i64>,
-    /// Sorted by name; with a class index of this dump.
+    /// Name, a class index of this dump, counts.
     pub by_class: Vec<(String, u32, FinalizerCounts)>,
 }
 
 impl FinalizerStat {
+    /// The report's totals, and its classes grouped by name.
     pub fn of(heap: &Heap, report: &FinalizerReport) -> FinalizerStat {
         let mut by_name: FxHashMap<&str, (u32, FinalizerCounts)> = FxHashMap::default();
-        let mut total = FinalizerCounts::default();
         for c in &report.by_class {
-            let counts = FinalizerCounts {
-                finalizers: c.finalizers,
-                registered: c.registered,
-                pending: c.pending,
-                in_processing: c.in_processing,
-            };
-            total.add(&counts);
-            by_name
+            let sum = &mut by_name
                 .entry(&heap.class(c.class).name)
                 .or_insert((c.class, FinalizerCounts::default()))
-                .1
-                .add(&counts);
+                .1;
+            sum.finalizers += c.finalizers;
+            sum.registered += c.registered;
+            sum.pending += c.pending;
+            sum.in_processing += c.in_processing;
         }
-        let mut by_class: Vec<_> = by_name
-            .into_iter()
-            .map(|(name, (class, counts))| (name.to_string(), class, counts))
-            .collect();
-        by_class.sort_by(|a, b| a.0.cmp(&b.0));
         FinalizerStat {
-            total,
+            total: FinalizerCounts {
+                finalizers: report.entries.len() as u64,
+                registered: report.registered,
+                pending: report.pending,
+                in_processing: report.in_processing,
+            },
             queue_length: report.queue_length,
-            by_class,
+            by_class: by_name
+                .into_iter()
+                .map(|(name, (class, counts))| (name.to_string(), class, counts))
+                .collect(),
         }
-    }
-}
-
-impl FinalizerCounts {
-    fn add(&mut self, o: &FinalizerCounts) {
-        self.finalizers += o.finalizers;
-        self.registered += o.registered;
-        self.pending += o.pending;
-        self.in_processing += o.in_processing;
     }
 }
 
@@ -209,8 +199,7 @@ impl OwnerTree {
             example: vec![None],
             open: vec![0],
             map: FxHashMap::default(),
-            class_open: vec![0; classes as usize],
-            class_retained: vec![0; classes as usize],
+            class_retained: ClassRetained::new(classes as usize),
         };
         struct Frame {
             o: u32,
@@ -228,9 +217,7 @@ impl OwnerTree {
             let class = heap.class_of(o);
             let kids = children.of(o);
             let retained = doms.retained(o);
-            if b.class_open[class as usize] == 0 {
-                b.class_retained[class as usize] += retained;
-            }
+            b.class_retained.visit(class, retained);
             // Shallow size: retained less the children's, known when the
             // object is left (a leaf's is its retained size).
             if let Some(top) = stack.last_mut() {
@@ -257,7 +244,7 @@ impl OwnerTree {
                 }
             } else {
                 b.open[n] += 1;
-                b.class_open[class as usize] += 1;
+                b.class_retained.enter(class);
                 stack.push(Frame {
                     o,
                     node,
@@ -282,7 +269,7 @@ impl OwnerTree {
                 } else {
                     let f = stack.pop().expect("non-empty");
                     b.open[f.node as usize] -= 1;
-                    b.class_open[f.class as usize] -= 1;
+                    b.class_retained.leave(f.class);
                     b.counts[f.node as usize].shallow += f.retained - f.kids_retained;
                     if f.entry {
                         b.counts[f.node as usize].retained_objects += f.size;
@@ -293,27 +280,25 @@ impl OwnerTree {
                 }
             }
         }
-        let unreachable: Vec<u32> = (0..heap.object_count())
-            .into_par_iter()
-            .filter(|&o| doms.idom(o) == Idom::Unreachable)
-            .collect();
-        let unreachable_bytes: u64 = unreachable.par_iter().map(|&o| heap.shallow_size(o)).sum();
-        if !unreachable.is_empty() {
+        // What the tree does not reach: the heap less what it holds.
+        let top: u64 = children.roots().iter().map(|&o| doms.retained(o)).sum();
+        let total = heap.census().shallow_total();
+        let unreachable = doms.unreachable();
+        if unreachable > 0 {
             let node = b.transition(0, unreachable_label) as usize;
-            let n = unreachable.len() as u64;
+            let bytes = total.saturating_sub(top);
             b.counts[node] = NodeCounts {
-                entries: n,
-                retained: unreachable_bytes,
-                retained_objects: n,
-                objects: n,
-                shallow: unreachable_bytes,
+                entries: unreachable,
+                retained: bytes,
+                retained_objects: unreachable,
+                objects: unreachable,
+                shallow: bytes,
             };
         }
         // The root holds everything.
-        let top: u64 = children.roots().iter().map(|&o| doms.retained(o)).sum();
         b.counts[0] = NodeCounts {
             entries: 1,
-            retained: top + unreachable_bytes,
+            retained: total.max(top),
             retained_objects: u64::from(heap.object_count()),
             objects: 0,
             shallow: 0,
@@ -340,7 +325,7 @@ impl OwnerTree {
                 example: b.example[i].map(|o| (o, heap.id(o))),
             });
         }
-        (OwnerTree { names, nodes }, b.class_retained)
+        (OwnerTree { names, nodes }, b.class_retained.total)
     }
 }
 
@@ -353,9 +338,7 @@ struct Builder {
     open: Vec<u32>,
     /// (node, label) -> the node an object of that label below it joins.
     map: FxHashMap<u64, u32>,
-    /// Per class: its objects on the walk's stack, and retained bytes.
-    class_open: Vec<u32>,
-    class_retained: Vec<u64>,
+    class_retained: ClassRetained,
 }
 
 impl Builder {
@@ -829,8 +812,6 @@ fn compare_finalizers(before: &FinalizerStat, after: &FinalizerStat) -> Finalize
         by_class,
     }
 }
-
-const NONE: u32 = u32::MAX;
 
 /// A node of both trees: the same path, present in either or both.
 struct Pair {

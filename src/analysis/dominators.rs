@@ -195,36 +195,66 @@ impl Dominators {
     /// Retained bytes per class index: the summed retained sizes of the
     /// class's instances that no other instance of the class dominates.
     pub fn class_retained(&self, heap: &Heap, children: &Children) -> Vec<u64> {
-        let classes = heap.classes().len();
-        let mut open = vec![0u32; classes];
-        let mut total = vec![0u64; classes];
-        // Depth-first over the dominator tree, counting the open ancestors
-        // of each class; leaves (most objects) are never pushed.
+        let mut sums = ClassRetained::new(heap.classes().len());
+        // Depth-first over the dominator tree; leaves (most objects) are
+        // never pushed.
         let mut stack: Vec<(u32, u32)> = Vec::new();
-        let mut visit = |o: u32, open: &mut Vec<u32>, stack: &mut Vec<(u32, u32)>| {
-            let c = heap.class_of(o) as usize;
-            if open[c] == 0 {
-                total[c] += self.retained[o as usize];
-            }
+        let visit = |o: u32, sums: &mut ClassRetained, stack: &mut Vec<(u32, u32)>| {
+            let c = heap.class_of(o);
+            sums.visit(c, self.retained[o as usize]);
             if !children.of(o).is_empty() {
-                open[c] += 1;
+                sums.enter(c);
                 stack.push((o, 0));
             }
         };
         for &top in children.roots() {
-            visit(top, &mut open, &mut stack);
+            visit(top, &mut sums, &mut stack);
             while let Some(&(o, i)) = stack.last() {
                 let kids = children.of(o);
                 if (i as usize) < kids.len() {
                     stack.last_mut().expect("non-empty").1 += 1;
-                    visit(kids[i as usize], &mut open, &mut stack);
+                    visit(kids[i as usize], &mut sums, &mut stack);
                 } else {
                     stack.pop();
-                    open[heap.class_of(o) as usize] -= 1;
+                    sums.leave(heap.class_of(o));
                 }
             }
         }
-        total
+        sums.total
+    }
+}
+
+/// Retained bytes per class, summed during a depth-first walk of the
+/// dominator tree: an object counts unless an instance of its class
+/// dominates it (is open above it on the walk).
+pub struct ClassRetained {
+    open: Vec<u32>,
+    pub total: Vec<u64>,
+}
+
+impl ClassRetained {
+    pub fn new(classes: usize) -> ClassRetained {
+        ClassRetained {
+            open: vec![0; classes],
+            total: vec![0; classes],
+        }
+    }
+
+    /// An object of class `c` retaining `retained` bytes is reached.
+    pub fn visit(&mut self, c: u32, retained: u64) {
+        if self.open[c as usize] == 0 {
+            self.total[c as usize] += retained;
+        }
+    }
+
+    /// The walk goes below an object of class `c`...
+    pub fn enter(&mut self, c: u32) {
+        self.open[c as usize] += 1;
+    }
+
+    /// ...and comes back up.
+    pub fn leave(&mut self, c: u32) {
+        self.open[c as usize] -= 1;
     }
 }
 

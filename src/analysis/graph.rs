@@ -163,18 +163,6 @@ impl ReferenceClasses {
         }
     }
 
-    /// The kind of reference object `o` is, if it is one.
-    #[inline]
-    pub fn kind(&self, heap: &Heap, o: u32) -> Option<RefKind> {
-        self.kind[heap.class_of(o) as usize]
-    }
-
-    /// Whether object `o` is a `java.lang.ref.Reference` of any kind.
-    #[inline]
-    pub fn is_reference(&self, heap: &Heap, o: u32) -> bool {
-        self.referent_offset[heap.class_of(o) as usize] != NONE
-    }
-
     /// The object a Reference's `referent` points to.
     pub fn referent(&self, heap: &Heap, o: u32) -> Option<u32> {
         let off = self.referent_offset[heap.class_of(o) as usize];
@@ -296,10 +284,6 @@ impl<'h> HeapGraph<'h> {
             defined,
             loader_of,
         }
-    }
-
-    pub fn heap(&self) -> &'h Heap {
-        self.heap
     }
 
     /// The instances of class `c`, in object order.

@@ -115,10 +115,6 @@ impl<'h> Filter<'h> {
         }
         true
     }
-
-    pub fn references(&self) -> &ReferenceClasses {
-        &self.references
-    }
 }
 
 /// One object on a path.
@@ -263,9 +259,9 @@ pub struct ShortestPaths {
     /// Per object: the object before it on a shortest path, `ROOT_MARK`
     /// for root objects, `NONE` when no root reaches it.
     parent: Vec<u32>,
-    pub reached: u64,
 }
 
+/// The parent of a root object.
 const ROOT_MARK: u32 = u32::MAX - 1;
 
 impl ShortestPaths {
@@ -293,7 +289,7 @@ impl ShortestPaths {
                 }
             }
         }
-        Ok(ShortestPaths { parent, reached })
+        Ok(ShortestPaths { parent })
     }
 
     /// Whether some root reaches `o` by the references counted.
