@@ -90,6 +90,8 @@ pub struct FinalizerReport {
     pub queued: u64,
     /// Entries on the VM's pending-reference list.
     pub vm_pending: u64,
+    /// Registered entries whose referent no strong path reaches.
+    pub unreachable: u64,
     pub by_class: Vec<ClassFinalizers>,
     pub threads: Vec<FinalizerThread>,
 }
@@ -254,7 +256,12 @@ pub fn analyze_with(
     for e in &report.entries {
         match e.state {
             State::Registered => report.registered += 1,
-            s if s.is_pending() => report.pending += 1,
+            s if s.is_pending() => {
+                report.pending += 1;
+                if s == State::Unreachable {
+                    report.unreachable += 1;
+                }
+            }
             State::InProcessing => report.in_processing += 1,
             _ => {}
         }

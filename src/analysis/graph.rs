@@ -86,12 +86,17 @@ impl Referents {
         }
     }
 
-    pub fn with(mut self, kind: RefKind) -> Referents {
+    pub fn with(self, kind: RefKind) -> Referents {
+        self.set(kind, true)
+    }
+
+    /// These referents with `kind` followed or not.
+    pub fn set(mut self, kind: RefKind, follow: bool) -> Referents {
         match kind {
-            RefKind::Weak => self.weak = true,
-            RefKind::Soft => self.soft = true,
-            RefKind::Phantom => self.phantom = true,
-            RefKind::Final => self.final_ = true,
+            RefKind::Weak => self.weak = follow,
+            RefKind::Soft => self.soft = follow,
+            RefKind::Phantom => self.phantom = follow,
+            RefKind::Final => self.final_ = follow,
         }
         self
     }

@@ -1,6 +1,6 @@
 use serde_json::{Value, json};
 
-use crate::analysis::finalizers::{FinalizerReport, State};
+use crate::analysis::finalizers::FinalizerReport;
 use crate::heap::Heap;
 use crate::units::{bytes, thousands};
 
@@ -47,7 +47,7 @@ pub fn text(heap: &Heap, r: &FinalizerReport) -> String {
         thousands(r.queued),
         r.queue_length.map(|n| n.to_string()).unwrap_or_else(|| "unknown".into()),
         thousands(r.vm_pending),
-        thousands(r.entries.iter().filter(|e| e.state == State::Unreachable).count() as u64),
+        thousands(r.unreachable),
     ));
     for t in &r.threads {
         let thread = &heap.threads()[t.thread];

@@ -114,11 +114,10 @@ pub fn ui(ui: &mut Ui, parts: Parts<'_>, out: &mut Vec<Command>) {
         }
     });
     ui.separator();
-    let (baseline, current) = (c.baseline.clone(), c.current.clone());
     match c.ui.section {
         0 => classes_ui(ui, &diff, c, out),
         1 => owners_ui(ui, &diff, c, out),
-        _ => finalizers_ui(ui, &diff, (&baseline, &current), out),
+        _ => finalizers_ui(ui, &diff, &c.current, out),
     }
 }
 
@@ -553,12 +552,7 @@ fn owners_ui(ui: &mut Ui, diff: &Diff, c: &mut Comparison, out: &mut Vec<Command
     });
 }
 
-fn finalizers_ui(
-    ui: &mut Ui,
-    diff: &Diff,
-    (_baseline, current): (&PathBuf, &PathBuf),
-    out: &mut Vec<Command>,
-) {
+fn finalizers_ui(ui: &mut Ui, diff: &Diff, current: &std::path::Path, out: &mut Vec<Command>) {
     let Some(f) = &diff.finalizers else {
         ui.label("The finalizer picture needs both dumps loaded.");
         return;
@@ -653,7 +647,7 @@ fn finalizers_ui(
                                 )
                                 .clicked()
                             {
-                                out.push(Command::Activate(current.clone()));
+                                out.push(Command::Activate(current.to_path_buf()));
                                 out.push(Command::FinalizerClass(k));
                             }
                         }

@@ -42,7 +42,7 @@ pub fn ui(ui: &mut egui::Ui, doc: &mut Document, out: &mut Vec<Command>) {
                 thousands(report.queued),
                 report.queue_length.map(|n| n.to_string()).unwrap_or_else(|| "?".into()),
                 thousands(report.vm_pending),
-                thousands(report.entries.iter().filter(|e| e.state == State::Unreachable).count() as u64),
+                thousands(report.unreachable),
             ))
             .weak(),
         );

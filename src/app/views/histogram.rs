@@ -110,7 +110,7 @@ pub fn ui(ui: &mut egui::Ui, doc: &mut Document, out: &mut Vec<Command>) {
         ui.available_height()
     };
     let row_height = ui.text_style_height(&egui::TextStyle::Body) + 6.0;
-    let mut clicked_header = None;
+    let mut new_sort = state.histogram_sort;
     let mut open_instances = None;
     ui.push_id("histogram_table", |ui| {
         // One line per row: rows have a fixed height.
@@ -127,19 +127,7 @@ pub fn ui(ui: &mut egui::Ui, doc: &mut Document, out: &mut Vec<Command>) {
             .column(Column::auto().at_least(110.0))
             .header(row_height + 4.0, |mut header| {
                 for (i, title) in COLUMNS.iter().enumerate() {
-                    header.col(|ui| {
-                        let arrow = if sort == i {
-                            if ascending { " ^" } else { " v" }
-                        } else {
-                            ""
-                        };
-                        if ui
-                            .button(RichText::new(format!("{title}{arrow}")).strong())
-                            .clicked()
-                        {
-                            clicked_header = Some(i);
-                        }
-                    });
+                    header.col(|ui| sort_header(ui, title, i, &mut new_sort, i == 0));
                 }
             })
             .body(|body| {
@@ -170,13 +158,7 @@ pub fn ui(ui: &mut egui::Ui, doc: &mut Document, out: &mut Vec<Command>) {
                 });
             });
     });
-    if let Some(i) = clicked_header {
-        state.histogram_sort = if sort == i {
-            (i, !ascending)
-        } else {
-            (i, i == 0)
-        };
-    }
+    state.histogram_sort = new_sort;
     if let Some(c) = open_instances {
         out.push(Command::Instances(c));
     }

@@ -63,10 +63,10 @@ fn refs_tree(
     depth: usize,
     out: &mut Vec<Command>,
 ) {
-    let list: Vec<u32> = if outgoing {
-        heap.outgoing(o).to_vec()
+    let list = if outgoing {
+        heap.outgoing(o)
     } else {
-        heap.incoming(o).to_vec()
+        heap.incoming(o)
     };
     if list.is_empty() {
         ui.label(

@@ -81,7 +81,7 @@ pub fn ui(ui: &mut egui::Ui, doc: &mut Document, out: &mut Vec<Command>) {
         for kind in RefKind::ALL {
             let mut on = r.follows(kind);
             if ui.checkbox(&mut on, kind.name()).changed() {
-                *r = if on { r.with(kind) } else { without(*r, kind) };
+                *r = r.set(kind, on);
             }
         }
     });
@@ -94,17 +94,4 @@ pub fn ui(ui: &mut egui::Ui, doc: &mut Document, out: &mut Vec<Command>) {
             }
             _ => super::waiting(ui, "Searching for paths to GC roots"),
         });
-}
-
-fn without(
-    mut r: crate::analysis::graph::Referents,
-    kind: RefKind,
-) -> crate::analysis::graph::Referents {
-    match kind {
-        RefKind::Weak => r.weak = false,
-        RefKind::Soft => r.soft = false,
-        RefKind::Phantom => r.phantom = false,
-        RefKind::Final => r.final_ = false,
-    }
-    r
 }
