@@ -204,6 +204,44 @@ fn packaging_uses_one_app_id() {
     }
 }
 
+/// The dominator tree's top level filters by class and sorts, each list
+/// made once for its order and filter.
+#[test]
+fn dominator_tree_filters_and_sorts_its_top_level() {
+    let mut h = harness();
+    open_demo(&mut h);
+    h.get_by_label("Dominator tree").click();
+    h.run_steps(2);
+    let filter = || (egui::accesskit::Role::TextInput, "Filter top level:");
+    h.get_by_role_and_label(filter().0, filter().1).focus();
+    h.run_steps(1);
+    h.get_by_role_and_label(filter().0, filter().1)
+        .type_text("TaskQueue");
+    h.run_steps(3);
+    let shown = |h: &Harness<'static, HeapscopeApp>| {
+        h.query_all_by_label_contains(" 0x")
+            .map(|n| n.accesskit_node().label().unwrap_or_default())
+            .collect::<Vec<_>>()
+    };
+    let rows = shown(&h);
+    assert!(!rows.is_empty());
+    assert!(rows.iter().all(|r| r.contains("TaskQueue")), "{rows:?}");
+    // Sorting the filtered list keeps the filter.
+    h.get_by_label_contains("Shallow").click();
+    h.run_steps(2);
+    assert!(shown(&h).iter().all(|r| r.contains("TaskQueue")));
+    // One cached top level, for the filter in use.
+    let doc = h.state().doc.as_ref().unwrap();
+    let tops: Vec<_> = doc
+        .ui
+        .tree_sorted
+        .keys()
+        .filter(|k| k.0 == u32::MAX)
+        .collect();
+    assert_eq!(tops.len(), 1);
+    assert_eq!(tops[0].3, "TaskQueue");
+}
+
 /// `heapscope screenshot` renders a view offscreen (a software rasterizer:
 /// .ci/run installs Mesa's lavapipe).
 #[test]

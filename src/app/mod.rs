@@ -237,8 +237,9 @@ pub struct ViewState {
     pub instances_sort: (usize, bool),
     pub tree_sort: (usize, bool),
     pub tree_filter: String,
-    /// Child lists of the dominator tree in another order than retained.
-    pub tree_sorted: HashMap<(u32, usize, bool), Arc<Vec<u32>>>,
+    /// Child lists of the dominator tree as shown: (parent, sort column,
+    /// ascending, top-level filter).
+    pub tree_sorted: HashMap<(u32, usize, bool, String), Arc<Vec<u32>>>,
     pub why_referents: Referents,
     pub inspector_open: HashMap<(bool, u32), usize>,
     pub array_shown: usize,

@@ -41,34 +41,30 @@ fn kids(children: &Children, parent: u32) -> &[u32] {
 }
 
 /// Lists longer than this keep the retained order (re-sorting them would
-/// hold up a frame).
+/// hold up a frame); the filter still applies.
 const RESORT_MAX: usize = 200_000;
 
 /// A parent's children in the chosen order; the top level filtered by the
-/// filter text. Re-sorted lists are cached.
+/// filter text. Each list is made once per order and filter, then cached.
 fn ordered(doc: &mut Document, children: &Children, parent: u32) -> Arc<Vec<u32>> {
+    let (col, asc) = doc.ui.tree_sort;
+    let filter_text = if parent == TOP {
+        doc.ui.tree_filter.clone()
+    } else {
+        String::new()
+    };
+    let key = (parent, col, asc, filter_text);
+    if let Some(l) = doc.ui.tree_sorted.get(&key) {
+        return l.clone();
+    }
     let heap = doc.heap.clone().expect("loaded");
     let doms = doc.doms.clone().expect("loaded");
-    let (col, asc) = doc.ui.tree_sort;
-    let list = kids(children, parent);
-    let filter = if parent == TOP && !doc.ui.tree_filter.is_empty() {
-        regex::RegexBuilder::new(&doc.ui.tree_filter)
-            .case_insensitive(true)
-            .build()
-            .ok()
-    } else {
-        None
-    };
-    if ((col, asc) == (1, false) && filter.is_none()) || list.len() > RESORT_MAX {
-        return Arc::new(list.to_vec());
-    }
-    let key = (parent, col, asc);
-    if filter.is_none() {
-        if let Some(l) = doc.ui.tree_sorted.get(&key) {
-            return l.clone();
-        }
-    }
-    let mut l: Vec<u32> = list
+    let filter = regex::RegexBuilder::new(&key.3)
+        .case_insensitive(true)
+        .build()
+        .ok()
+        .filter(|_| !key.3.is_empty());
+    let mut l: Vec<u32> = kids(children, parent)
         .iter()
         .copied()
         .filter(|&o| {
@@ -77,18 +73,22 @@ fn ordered(doc: &mut Document, children: &Children, parent: u32) -> Arc<Vec<u32>
                 .is_none_or(|f| f.is_match(&object_text(&heap, o)))
         })
         .collect();
-    match col {
-        0 => l.sort_by_cached_key(|&o| object_text(&heap, o)),
-        2 => l.sort_by_key(|&o| heap.shallow_size(o)),
-        _ => l.sort_by_key(|&o| doms.retained(o)),
-    }
-    if !asc {
-        l.reverse();
+    if (col, asc) != (1, false) && l.len() <= RESORT_MAX {
+        match col {
+            0 => l.sort_by_cached_key(|&o| object_text(&heap, o)),
+            2 => l.sort_by_key(|&o| heap.shallow_size(o)),
+            _ => l.sort_by_key(|&o| doms.retained(o)),
+        }
+        if !asc {
+            l.reverse();
+        }
     }
     let l = Arc::new(l);
-    if filter.is_none() {
-        doc.ui.tree_sorted.insert(key, l.clone());
+    if parent == TOP {
+        // One filtered top level at a time, not one per keystroke.
+        doc.ui.tree_sorted.retain(|k, _| k.0 != TOP);
     }
+    doc.ui.tree_sorted.insert(key, l.clone());
     l
 }
 
