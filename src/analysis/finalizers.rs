@@ -112,14 +112,6 @@ fn walk(head: Option<u32>, mut next: impl FnMut(u32) -> Option<u32>) -> Vec<u32>
     out
 }
 
-fn object(heap: &Heap, v: Option<Value>) -> Option<u32> {
-    match v? {
-        Value::Object(0) => None,
-        Value::Object(id) => heap.find(id),
-        _ => None,
-    }
-}
-
 /// The finalizer picture of a heap. `doms`, when given, must count all
 /// references; it supplies retained sizes per class.
 pub fn analyze(
@@ -155,15 +147,19 @@ pub fn analyze_with(
         statics
             .iter()
             .find(|s| s.name == name)
-            .and_then(|s| object(heap, Some(s.value)))
+            .and_then(|s| heap.object(s.value))
     };
-    let fin_next = |o: u32| object(heap, heap.field_of(o, "java.lang.ref.Finalizer", "next"));
-    let ref_next = |o: u32| object(heap, heap.field_of(o, "java.lang.ref.Reference", "next"));
+    let fin_next = |o: u32| {
+        heap.field_of(o, "java.lang.ref.Finalizer", "next")
+            .and_then(|v| heap.object(v))
+    };
+    let ref_next = |o: u32| {
+        heap.field_of(o, "java.lang.ref.Reference", "next")
+            .and_then(|v| heap.object(v))
+    };
     let referent = |o: u32| {
-        object(
-            heap,
-            heap.field_of(o, "java.lang.ref.Reference", "referent"),
-        )
+        heap.field_of(o, "java.lang.ref.Reference", "referent")
+            .and_then(|v| heap.object(v))
     };
 
     // Registered: the unfinalized list.
@@ -195,10 +191,8 @@ pub fn analyze_with(
             continue;
         }
         let chain = walk(Some(head), |o| {
-            object(
-                heap,
-                heap.field_of(o, "java.lang.ref.Reference", "discovered"),
-            )
+            heap.field_of(o, "java.lang.ref.Reference", "discovered")
+                .and_then(|v| heap.object(v))
         });
         vm_pending.extend(chain.into_iter().filter(|&o| is_finalizer(o)));
     }

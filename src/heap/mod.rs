@@ -426,30 +426,52 @@ impl Heap {
         out
     }
 
+    /// The value of the first field of instance `o`, most derived class
+    /// first, that `wanted(declaring class, field)` accepts; only that
+    /// field is decoded.
+    fn find_field(&self, o: u32, wanted: impl Fn(u32, &Field) -> bool) -> Option<Value> {
+        let values = self.instance_values(o)?;
+        let id_size = self.id_size();
+        let mut at = 0usize;
+        let mut cur = Some(self.class_of(o));
+        for _ in 0..1000 {
+            let c = cur?;
+            let class = self.class(c);
+            for f in &class.fields {
+                let size = f.ty.size(id_size) as usize;
+                if wanted(c, f) {
+                    return Value::decode(f.ty, values.get(at..at + size)?, id_size);
+                }
+                at += size;
+            }
+            cur = class.super_class;
+        }
+        None
+    }
+
     /// The value of the most derived field called `name`.
     pub fn field(&self, o: u32, name: &str) -> Option<Value> {
-        self.fields(o)
-            .into_iter()
-            .find(|f| f.name == name)
-            .map(|f| f.value)
+        self.find_field(o, |_, f| f.name == name)
     }
 
     /// The value of field `name` declared by the class called `class`
     /// (for names declared twice, like `Finalizer.next` and `Reference.next`).
     pub fn field_of(&self, o: u32, class: &str, name: &str) -> Option<Value> {
-        self.fields(o)
-            .into_iter()
-            .find(|f| f.name == name && self.class(f.declared_by).name == class)
-            .map(|f| f.value)
+        self.find_field(o, |c, f| f.name == name && self.class(c).name == class)
     }
 
-    /// The object a reference field points to, if non-null and present.
-    pub fn field_object(&self, o: u32, name: &str) -> Option<u32> {
-        match self.field(o, name)? {
+    /// The object a reference value points to, if non-null and present.
+    pub fn object(&self, v: Value) -> Option<u32> {
+        match v {
             Value::Object(0) => None,
             Value::Object(id) => self.find(id),
             _ => None,
         }
+    }
+
+    /// The object a reference field points to, if non-null and present.
+    pub fn field_object(&self, o: u32, name: &str) -> Option<u32> {
+        self.object(self.field(o, name)?)
     }
 
     /// The field bytes of instance `o`, as the dump stores them.
