@@ -541,15 +541,14 @@ fn paths(
                 .classes()
                 .find(&name)
                 .ok_or_else(|| Failure::Usage(format!("no class named {name} in the dump")))?;
-            (0..heap.object_count())
-                .filter(|&o| heap.class_of(o) == c)
-                .collect()
+            heap.instances_of(c)
         }
         Targets::FinalizerReferents => {
             let refs = ReferenceClasses::new(&heap);
             match heap.classes().find("java.lang.ref.Finalizer") {
-                Some(f) => (0..heap.object_count())
-                    .filter(|&o| heap.class_of(o) == f)
+                Some(f) => heap
+                    .instances_of(f)
+                    .into_iter()
                     .filter_map(|o| refs.referent(&heap, o))
                     .collect(),
                 None => Vec::new(),

@@ -45,9 +45,7 @@ fn instances(heap: &Heap, class: &str) -> Vec<u32> {
         .classes()
         .find(class)
         .unwrap_or_else(|| panic!("class {class}"));
-    (0..heap.object_count())
-        .filter(|&o| heap.class_of(o) == c)
-        .collect()
+    heap.instances_of(c)
 }
 
 /// Dumps `main` on `jdk`: first with -all, then live (the live dump's GC

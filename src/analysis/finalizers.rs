@@ -3,7 +3,6 @@
 //! registered, pending or being finalized, and what the finalizer thread
 //! is doing.
 
-use rayon::prelude::*;
 use rustc_hash::{FxHashMap, FxHashSet};
 
 use super::dominators::Dominators;
@@ -136,11 +135,7 @@ pub fn analyze_with(
     let Some(finalizer_class) = classes.find("java.lang.ref.Finalizer") else {
         return Ok(FinalizerReport::default());
     };
-    let n = heap.object_count();
-    let finalizers: Vec<u32> = (0..n)
-        .into_par_iter()
-        .filter(|&o| heap.class_of(o) == finalizer_class)
-        .collect();
+    let finalizers = heap.instances_of(finalizer_class);
     let is_finalizer = |o: u32| heap.class_of(o) == finalizer_class;
     let statics = &classes.get(finalizer_class).statics;
     let static_object = |name: &str| {

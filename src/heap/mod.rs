@@ -243,6 +243,16 @@ impl Heap {
         self.objects.classes[o as usize]
     }
 
+    /// The instances of class `c` (exactly that class), in object order:
+    /// a scan of every object.
+    pub fn instances_of(&self, c: u32) -> Vec<u32> {
+        use rayon::prelude::*;
+        (0..self.object_count())
+            .into_par_iter()
+            .filter(|&o| self.class_of(o) == c)
+            .collect()
+    }
+
     /// File offset of object `o`'s record.
     pub fn record_offset(&self, o: u32) -> u64 {
         self.objects.offsets[o as usize]

@@ -188,9 +188,7 @@ fn instances_ui(ui: &mut egui::Ui, doc: &mut Document, out: &mut Vec<Command>) {
             "instances",
             move || ctx.request_repaint(),
             move || {
-                let mut list: Vec<u32> = (0..heap.object_count())
-                    .filter(|&o| heap.class_of(o) == c)
-                    .collect();
+                let mut list = heap.instances_of(c);
                 match key.1 {
                     0 => {}
                     1 => list.sort_by_key(|&o| heap.shallow_size(o)),
