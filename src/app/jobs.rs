@@ -125,10 +125,21 @@ pub fn run<T: Send + 'static>(
     rx
 }
 
-/// Paths to GC roots for one object, computed off the UI thread.
+/// The paths the "why alive" panel shows for an object: up to 5, also
+/// through the `referents` chosen.
+pub fn why_alive_paths(heap: &Heap, object: u32, referents: Referents) -> PathSearch {
+    let options = PathOptions {
+        max: 5,
+        referents,
+        ..PathOptions::default()
+    };
+    paths::paths_to_roots(heap, object, &options)
+}
+
+/// [`why_alive_paths`] for one object, computed off the UI thread.
 pub struct PathJob {
     pub object: u32,
-    pub options: (Referents, usize),
+    pub referents: Referents,
     pub result: Receiver<PathSearch>,
 }
 
@@ -137,20 +148,14 @@ impl PathJob {
         heap: Arc<Heap>,
         object: u32,
         referents: Referents,
-        max: usize,
         wake: impl Fn() + Send + 'static,
     ) -> PathJob {
         let result = run("paths", wake, move || {
-            let options = PathOptions {
-                max,
-                referents,
-                ..PathOptions::default()
-            };
-            paths::paths_to_roots(&heap, object, &options)
+            why_alive_paths(&heap, object, referents)
         });
         PathJob {
             object,
-            options: (referents, max),
+            referents,
             result,
         }
     }

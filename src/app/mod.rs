@@ -203,7 +203,8 @@ pub struct Document {
     history_pos: usize,
     pub ui: ViewState,
     paths: Option<PathJob>,
-    pub why_alive: Option<(u32, (Referents, usize), PathSearch)>,
+    /// The paths shown in the "why alive" panel: object, referents, paths.
+    pub why_alive: Option<(u32, Referents, PathSearch)>,
 }
 
 /// A list of instances: (class, sort column, ascending).
@@ -335,7 +336,7 @@ impl Document {
         }
         if let Some(job) = &self.paths {
             if let Ok(search) = job.result.try_recv() {
-                self.why_alive = Some((job.object, job.options, search));
+                self.why_alive = Some((job.object, job.referents, search));
                 self.paths = None;
             }
         }
@@ -343,24 +344,20 @@ impl Document {
         let (Some(heap), Some(o)) = (&self.heap, self.selection) else {
             return;
         };
-        let wanted = (self.ui.why_referents, 5);
+        let wanted = self.ui.why_referents;
         let have = self
             .why_alive
             .as_ref()
-            .is_some_and(|(x, opt, _)| *x == o && *opt == wanted);
+            .is_some_and(|(x, r, _)| *x == o && *r == wanted);
         let running = self
             .paths
             .as_ref()
-            .is_some_and(|j| j.object == o && j.options == wanted);
+            .is_some_and(|j| j.object == o && j.referents == wanted);
         if !have && !running {
             let ctx = ctx.clone();
-            self.paths = Some(PathJob::start(
-                heap.clone(),
-                o,
-                wanted.0,
-                wanted.1,
-                move || ctx.request_repaint(),
-            ));
+            self.paths = Some(PathJob::start(heap.clone(), o, wanted, move || {
+                ctx.request_repaint()
+            }));
         }
     }
 

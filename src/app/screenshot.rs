@@ -7,7 +7,6 @@ use std::path::Path;
 use super::{Comparison, Document, HeapscopeApp, View, load_document};
 use crate::analysis::diff::{self, Snapshot};
 use crate::analysis::graph::Referents;
-use crate::analysis::paths::{self, PathOptions};
 use crate::progress::Progress;
 
 /// Loads `dump` completely, shows `view` (the inspector on the biggest
@@ -53,12 +52,8 @@ pub fn screenshot(
     }
     if let Some(o) = selected {
         doc.select(o);
-        let options = PathOptions {
-            max: 5,
-            ..PathOptions::default()
-        };
-        let search = paths::paths_to_roots(&heap, o, &options);
-        doc.why_alive = Some((o, (Referents::NONE, 5), search));
+        let search = super::jobs::why_alive_paths(&heap, o, Referents::NONE);
+        doc.why_alive = Some((o, Referents::NONE, search));
     }
     if view == View::Dominators {
         if let Some(&top) = doc.children.as_ref().and_then(|c| c.roots().first()) {

@@ -104,16 +104,22 @@ pub fn sort_header(
     }
 }
 
-/// "Filter:" and a field for a class name or regular expression; returns
-/// the expression (case-insensitive), or `None` while it does not parse.
-pub fn class_filter(ui: &mut Ui, text: &mut String) -> Option<regex::Regex> {
-    let label = ui.label("Filter:");
+/// `label` and a field for a class name or regular expression; returns
+/// the expression, as [`filter_regex`] makes it.
+pub fn class_filter(ui: &mut Ui, label: &str, text: &mut String) -> Option<regex::Regex> {
+    let label = ui.label(label);
     ui.add(
         egui::TextEdit::singleline(text)
             .hint_text("class name or regex")
             .desired_width(260.0),
     )
     .labelled_by(label.id);
+    filter_regex(text)
+}
+
+/// A filter's text as a case-insensitive regular expression; `None` while
+/// it does not parse.
+pub fn filter_regex(text: &str) -> Option<regex::Regex> {
     regex::RegexBuilder::new(text)
         .case_insensitive(true)
         .build()

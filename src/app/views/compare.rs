@@ -301,7 +301,7 @@ fn classes_ui(ui: &mut Ui, diff: &Diff, c: &mut Comparison, out: &mut Vec<Comman
     let state = &mut c.ui;
     let filter = ui
         .horizontal(|ui| {
-            let filter = class_filter(ui, &mut state.filter);
+            let filter = class_filter(ui, "Filter:", &mut state.filter);
             ui.checkbox(&mut state.changed_only, "Changed only");
             filter
         })

@@ -10,7 +10,8 @@ use crate::analysis::dominators::Children;
 use std::sync::Arc;
 
 use crate::app::widgets::{
-    object_link, object_text, share_bar, show_more, size_label, sort_header,
+    class_filter, filter_regex, object_link, object_text, share_bar, show_more, size_label,
+    sort_header,
 };
 use crate::app::{Command, Document};
 use crate::units::thousands;
@@ -59,11 +60,7 @@ fn ordered(doc: &mut Document, children: &Children, parent: u32) -> Arc<Vec<u32>
     }
     let heap = doc.heap.clone().expect("loaded");
     let doms = doc.doms.clone().expect("loaded");
-    let filter = regex::RegexBuilder::new(&key.3)
-        .case_insensitive(true)
-        .build()
-        .ok()
-        .filter(|_| !key.3.is_empty());
+    let filter = filter_regex(&key.3).filter(|_| !key.3.is_empty());
     let mut l: Vec<u32> = kids(children, parent)
         .iter()
         .copied()
@@ -149,15 +146,7 @@ pub fn ui(ui: &mut egui::Ui, doc: &mut Document, out: &mut Vec<Command>) {
         ))
         .weak(),
     );
-    ui.horizontal(|ui| {
-        let label = ui.label("Filter top level:");
-        ui.add(
-            egui::TextEdit::singleline(&mut doc.ui.tree_filter)
-                .hint_text("class name or regex")
-                .desired_width(260.0),
-        )
-        .labelled_by(label.id);
-    });
+    ui.horizontal(|ui| class_filter(ui, "Filter top level:", &mut doc.ui.tree_filter));
     let rows = lines(doc, &children);
     let row_height = ui.text_style_height(&egui::TextStyle::Body) + 6.0;
     let mut toggle = None;

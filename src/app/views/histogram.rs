@@ -41,7 +41,7 @@ pub fn ui(ui: &mut egui::Ui, doc: &mut Document, out: &mut Vec<Command>) {
     let state = &mut doc.ui;
     let filter = ui
         .horizontal(|ui| {
-            let filter = class_filter(ui, &mut state.histogram_filter);
+            let filter = class_filter(ui, "Filter:", &mut state.histogram_filter);
             ui.checkbox(&mut state.group_by_package, "Group by package");
             if retained.is_none() {
                 ui.label(RichText::new("retained sizes are being computed...").weak());

@@ -89,7 +89,7 @@ pub fn ui(ui: &mut egui::Ui, doc: &mut Document, out: &mut Vec<Command>) {
     egui::ScrollArea::vertical()
         .id_salt("why_alive_scroll")
         .show(ui, |ui| match &doc.why_alive {
-            Some((x, opt, search)) if *x == o && opt.0 == doc.ui.why_referents => {
+            Some((x, r, search)) if *x == o && *r == doc.ui.why_referents => {
                 paths_ui(ui, &heap, search, out)
             }
             _ => super::waiting(ui, "Searching for paths to GC roots"),
