@@ -343,6 +343,13 @@ fn with_progresses<T>(labels: &[&'static str], job: impl FnOnce(&[Progress]) -> 
     result
 }
 
+/// `--filter`'s regular expression.
+fn parse_filter(text: Option<&str>) -> Result<Option<Regex>, Failure> {
+    text.map(Regex::new)
+        .transpose()
+        .map_err(|e| Failure::Usage(format!("bad --filter: {e}")))
+}
+
 fn options(common: &Common) -> LoadOptions {
     LoadOptions {
         layout: common.layout,
@@ -399,10 +406,7 @@ fn histogram(
     retained: bool,
     strong: bool,
 ) -> Result<(), Failure> {
-    let filter = filter
-        .map(Regex::new)
-        .transpose()
-        .map_err(|e| Failure::Usage(format!("bad --filter: {e}")))?;
+    let filter = parse_filter(filter)?;
     let sort = match sort {
         Sort::Instances => SortBy::Instances,
         Sort::Shallow => SortBy::Shallow,
@@ -410,18 +414,13 @@ fn histogram(
     };
     let start = Instant::now();
     let print = |census: &heap::Census, per_class: Option<&[u64]>| {
-        let all = histogram::histogram_with(census, per_class, sort, None);
-        let mut rows: Vec<_> = match &filter {
-            Some(f) => all
-                .iter()
-                .filter(|r| f.is_match(&r.name))
-                .cloned()
-                .collect(),
-            None => all.clone(),
-        };
-        if let Some(n) = top {
-            rows.truncate(n);
-        }
+        let all = histogram::histogram_with(census, per_class, sort);
+        let rows: Vec<_> = all
+            .iter()
+            .filter(|r| filter.as_ref().is_none_or(|f| f.is_match(&r.name)))
+            .take(top.unwrap_or(usize::MAX))
+            .cloned()
+            .collect();
         if common.json {
             print_json(&report::histogram::json(&rows, &all));
         } else {
@@ -592,12 +591,7 @@ struct DiffOptions {
 }
 
 fn diff(files: [&Path; 2], o: DiffOptions) -> Result<(), Failure> {
-    let filter = o
-        .filter
-        .as_deref()
-        .map(Regex::new)
-        .transpose()
-        .map_err(|e| Failure::Usage(format!("bad --filter: {e}")))?;
+    let filter = parse_filter(o.filter.as_deref())?;
     if o.sort == Sort::Retained && !o.full {
         return Err(Failure::Usage(
             "--sort retained needs retained sizes: drop --classes-only".into(),
@@ -701,7 +695,7 @@ fn overview(dump: Option<PathBuf>) -> Result<(), Failure> {
     let heap = with_progress(|p| Heap::open(&path, &LoadOptions::default(), p))?;
     print!("{}", report::summary::text(&heap));
     println!();
-    let all = histogram::histogram(heap.census(), SortBy::Shallow, None);
+    let all = histogram::histogram(heap.census(), SortBy::Shallow);
     print!(
         "{}",
         report::histogram::text(&all[..all.len().min(20)], &all)

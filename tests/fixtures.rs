@@ -757,7 +757,7 @@ fn check_sample(heap: &Heap, s: &Sample) {
         ("int[]", (1, j.array(4, 3))),
         ("long[]", (1, j.array(8, 2))),
     ]);
-    let rows = histogram(heap.census(), SortBy::Shallow, None);
+    let rows = histogram(heap.census(), SortBy::Shallow);
     let class_row = rows
         .iter()
         .find(|r| r.name == "java.lang.Class")
@@ -796,7 +796,7 @@ fn fingerprint(heap: &Heap) -> String {
         );
     }
     s += &format!("{:?}\n{:?}\n", heap.roots(), heap.dangling());
-    s += &format!("{:?}\n", histogram(heap.census(), SortBy::Shallow, None));
+    s += &format!("{:?}\n", histogram(heap.census(), SortBy::Shallow));
     s += &format!("{:?}\n", heap.census().layout);
     s
 }
@@ -825,7 +825,7 @@ fn exercise(heap: &Heap) {
     }
     let _ = heapscope::report::summary::json(heap);
     let _ = heapscope::report::summary::text(heap);
-    let rows = histogram(heap.census(), SortBy::Instances, None);
+    let rows = histogram(heap.census(), SortBy::Instances);
     let _ = heapscope::report::histogram::text(&rows, &rows);
 }
 
@@ -1105,7 +1105,7 @@ fn android_records() {
     assert_eq!((a.elem, a.len), (BasicType::Byte, 7));
     let j = JVM_32;
     assert_eq!(heap.shallow_size(obj(&heap, nodata_ints)), j.array(4, 1000));
-    let rows = histogram(heap.census(), SortBy::Shallow, None);
+    let rows = histogram(heap.census(), SortBy::Shallow);
     let row = |name: &str| {
         rows.iter()
             .find(|r| r.name == name)

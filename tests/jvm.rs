@@ -17,7 +17,7 @@ use jdk::{Jdk, Jvm, JvmHistogram};
 /// Our histogram by class name: (instances, shallow bytes).
 fn ours(census: &Census) -> BTreeMap<String, (u64, u64)> {
     let mut map: BTreeMap<String, (u64, u64)> = BTreeMap::new();
-    for row in histogram(census, SortBy::Shallow, None) {
+    for row in histogram(census, SortBy::Shallow) {
         let e = map.entry(row.name).or_default();
         e.0 += row.instances;
         e.1 += row.shallow;

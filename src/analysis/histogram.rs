@@ -1,7 +1,5 @@
 //! The class histogram: instances and shallow bytes per class.
 
-use regex::Regex;
-
 use crate::heap::Census;
 
 /// One class's line in the histogram.
@@ -28,19 +26,14 @@ pub enum SortBy {
 }
 
 /// Every class with at least one instance, sorted by `sort` (largest
-/// first, then by name), keeping those whose name `filter` matches.
-/// `retained` is per class index (see `Dominators::class_retained`).
-pub fn histogram(census: &Census, sort: SortBy, filter: Option<&Regex>) -> Vec<Row> {
-    histogram_with(census, None, sort, filter)
+/// first, then by name).
+pub fn histogram(census: &Census, sort: SortBy) -> Vec<Row> {
+    histogram_with(census, None, sort)
 }
 
-/// [`histogram`] with retained bytes per class index.
-pub fn histogram_with(
-    census: &Census,
-    retained: Option<&[u64]>,
-    sort: SortBy,
-    filter: Option<&Regex>,
-) -> Vec<Row> {
+/// [`histogram`] with retained bytes per class index (see
+/// `Dominators::class_retained`).
+pub fn histogram_with(census: &Census, retained: Option<&[u64]>, sort: SortBy) -> Vec<Row> {
     let mut rows: Vec<Row> = census
         .counts
         .iter()
@@ -57,7 +50,6 @@ pub fn histogram_with(
                 retained: retained.map(|r| r[i]),
             }
         })
-        .filter(|r| filter.is_none_or(|f| f.is_match(&r.name)))
         .collect();
     rows.sort_by(|a, b| {
         let key = |r: &Row| match sort {

@@ -80,7 +80,7 @@ pub fn load(
     let census = Heap::take_census(&dump, &LoadOptions::default(), p).map_err(|e| e.to_string())?;
     times.push(("census", t.elapsed().as_secs_f64()));
     send(Loaded::Histogram(
-        histogram::histogram(&census, SortBy::Shallow, None),
+        histogram::histogram(&census, SortBy::Shallow),
         census.warnings.clone(),
     ));
     let t = Instant::now();
