@@ -148,9 +148,7 @@ impl ReferenceClasses {
                     .map(|&(k, _)| k);
                 // The offset of Reference.referent in the chain's values.
                 let mut offset = 0u32;
-                let mut cur = Some(c);
-                'chain: while let Some(x) = cur {
-                    let cl = classes.get(x);
+                'chain: for (x, cl) in classes.ancestors(c) {
                     for f in &cl.fields {
                         if x == reference && f.name == "referent" {
                             referent_offset[c as usize] = offset;
@@ -158,7 +156,6 @@ impl ReferenceClasses {
                         }
                         offset += f.ty.size(id_size);
                     }
-                    cur = cl.super_class;
                 }
             }
         }

@@ -274,10 +274,7 @@ fn shapes(classes: &ClassTable) -> Vec<Shape> {
     (0..classes.len() as u32)
         .map(|idx| {
             let mut shape = Shape::default();
-            let mut cur = Some(idx);
-            let mut depth = 0;
-            while let Some(c) = cur {
-                let class = classes.get(c);
+            for (_, class) in classes.ancestors(idx) {
                 if class.name == "java.lang.Thread" && !modern_thread && shape.padded.is_none() {
                     // Everything from here up goes into the padded part.
                     shape.padded = Some((0, 0));
@@ -316,11 +313,6 @@ fn shapes(classes: &ClassTable) -> Vec<Shape> {
                         shape.refs += own_refs + ir;
                     }
                 }
-                depth += 1;
-                if depth > 1000 {
-                    break;
-                }
-                cur = class.super_class;
             }
             shape
         })

@@ -46,10 +46,6 @@ pub struct Class {
     pub statics: Vec<Static>,
     /// Where the CLASS DUMP is, if there is one.
     pub dump_offset: Option<u64>,
-    /// Bytes of one instance's field values in the dump (whole chain).
-    pub value_bytes: u32,
-    /// Bytes of primitive fields in the whole chain.
-    pub prim_bytes: u32,
     /// Offsets of reference fields in an instance's values (whole chain).
     pub ref_offsets: Vec<u32>,
 }
@@ -68,8 +64,6 @@ impl Class {
             fields: Vec::new(),
             statics: Vec::new(),
             dump_offset: None,
-            value_bytes: 0,
-            prim_bytes: 0,
             ref_offsets: Vec::new(),
         }
     }
@@ -87,11 +81,10 @@ impl Class {
         .chain(self.statics.iter().filter_map(|s| s.value.as_object()))
         .filter(|&id| id != 0)
     }
-
-    pub fn is_array(&self) -> bool {
-        !matches!(self.kind, ClassKind::Instance)
-    }
 }
+
+/// The longest superclass chain followed (a corrupt dump may have a cycle).
+pub const MAX_CHAIN: usize = 1000;
 
 /// Every class of a dump, indexed densely.
 #[derive(Debug, Default)]
@@ -195,8 +188,6 @@ impl ClassTable {
                     })
                     .collect(),
                 dump_offset: Some(offset),
-                value_bytes: 0,
-                prim_bytes: 0,
                 ref_offsets: Vec::new(),
             };
             table.push(class);
@@ -228,42 +219,31 @@ impl ClassTable {
         idx
     }
 
-    /// Computes every class's whole-chain value size and reference offsets.
+    /// Computes every class's reference offsets in its instances' values.
     fn lay_out_fields(&mut self, id_size: u32, warnings: &mut Vec<String>) {
-        for i in 0..self.classes.len() {
+        for i in 0..self.classes.len() as u32 {
             let mut offset = 0u32;
-            let mut prim = 0u32;
             let mut refs = Vec::new();
-            let mut cur = Some(i as u32);
-            let mut depth = 0;
-            while let Some(c) = cur {
-                depth += 1;
-                if depth > 1000 {
-                    push_warning(
-                        warnings,
-                        format!(
-                            "class {} has a superclass cycle; its fields are read up to the cycle",
-                            self.classes[i].name
-                        ),
-                    );
-                    break;
-                }
-                let class = &self.classes[c as usize];
+            let mut chain = 0;
+            for (_, class) in self.ancestors(i) {
+                chain += 1;
                 for f in &class.fields {
-                    let size = f.ty.size(id_size);
                     if f.ty == BasicType::Object {
                         refs.push(offset);
-                    } else {
-                        prim += size;
                     }
-                    offset += size;
+                    offset += f.ty.size(id_size);
                 }
-                cur = class.super_class;
             }
-            let class = &mut self.classes[i];
-            class.value_bytes = offset;
-            class.prim_bytes = prim;
-            class.ref_offsets = refs;
+            if chain == MAX_CHAIN {
+                push_warning(
+                    warnings,
+                    format!(
+                        "class {} has a superclass cycle; its fields are read up to the cycle",
+                        self.get(i).name
+                    ),
+                );
+            }
+            self.classes[i as usize].ref_offsets = refs;
         }
     }
 
@@ -351,18 +331,14 @@ impl ClassTable {
 
     /// True if `class` is `ancestor` or a subclass of it.
     pub fn is_subclass(&self, class: u32, ancestor: u32) -> bool {
-        let mut cur = Some(class);
-        let mut depth = 0;
-        while let Some(c) = cur {
-            if c == ancestor {
-                return true;
-            }
-            depth += 1;
-            if depth > 1000 {
-                return false;
-            }
-            cur = self.get(c).super_class;
-        }
-        false
+        self.ancestors(class).any(|(c, _)| c == ancestor)
+    }
+
+    /// `class` and its superclasses, most derived first; a dump with a
+    /// superclass cycle stops after [`MAX_CHAIN`] classes.
+    pub fn ancestors(&self, class: u32) -> impl Iterator<Item = (u32, &Class)> {
+        std::iter::successors(Some(class), |&c| self.get(c).super_class)
+            .take(MAX_CHAIN)
+            .map(|c| (c, self.get(c)))
     }
 }

@@ -180,8 +180,7 @@ impl Heap {
                     r.extra
                 },
             })
-            .collect();
-        let roots: Vec<Root> = roots;
+            .collect::<Vec<Root>>();
         let mut roots_by_object: Vec<(u32, u32)> = roots
             .iter()
             .enumerate()
@@ -407,10 +406,7 @@ impl Heap {
         };
         let id_size = self.id_size();
         let mut at = 0usize;
-        let mut cur = Some(self.class_of(o));
-        let mut depth = 0;
-        while let Some(c) = cur {
-            let class = self.class(c);
+        for (c, class) in self.classes().ancestors(self.class_of(o)) {
             for f in &class.fields {
                 let size = f.ty.size(id_size) as usize;
                 let Some(value) = values
@@ -427,11 +423,6 @@ impl Heap {
                 });
                 at += size;
             }
-            depth += 1;
-            if depth > 1000 {
-                break;
-            }
-            cur = class.super_class;
         }
         out
     }
@@ -443,10 +434,7 @@ impl Heap {
         let values = self.instance_values(o)?;
         let id_size = self.id_size();
         let mut at = 0usize;
-        let mut cur = Some(self.class_of(o));
-        for _ in 0..1000 {
-            let c = cur?;
-            let class = self.class(c);
+        for (c, class) in self.classes().ancestors(self.class_of(o)) {
             for f in &class.fields {
                 let size = f.ty.size(id_size) as usize;
                 if wanted(c, f) {
@@ -454,7 +442,6 @@ impl Heap {
                 }
                 at += size;
             }
-            cur = class.super_class;
         }
         None
     }

@@ -32,11 +32,6 @@ impl<'a> Cursor<'a> {
     }
 
     #[inline]
-    pub fn pos(&self) -> usize {
-        self.pos
-    }
-
-    #[inline]
     pub fn remaining(&self) -> usize {
         self.data.len() - self.pos
     }
