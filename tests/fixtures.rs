@@ -2144,3 +2144,30 @@ fn owner_tree_folds_repeated_classes_without_counting_twice() {
         owners[0].retained_delta()
     );
 }
+
+/// A class that is its own superclass: loading stops following the chain
+/// and says so, and reading an instance's fields ends.
+#[test]
+fn superclass_cycle_is_a_warning() {
+    let (c_loop, o) = (0x100u64, 0x1000u64);
+    let mut w = Hprof::new("1.0.2", 4);
+    w.string(1, "Loop").string(2, "x").load_class(1, c_loop, 1);
+    let mut b = Body::new(4);
+    b.class_dump(
+        &ClassDef::new(c_loop, c_loop)
+            .field(2, BasicType::Int)
+            .instance_size(4),
+    )
+    .instance(o, c_loop, &[Value::Int(7)])
+    .root_jni_global(o, 0);
+    w.segment(&b).heap_dump_end();
+    let heap = load(w.bytes());
+    assert!(
+        heap.warnings().iter().any(|w| w.contains("superclass cycle")),
+        "{:?}",
+        heap.warnings()
+    );
+    let x = heap.find(o).unwrap();
+    assert_eq!(heap.field(x, "x"), Some(Value::Int(7)));
+    assert!(heap.fields(x).len() <= 1000);
+}
