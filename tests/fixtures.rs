@@ -2163,7 +2163,9 @@ fn superclass_cycle_is_a_warning() {
     w.segment(&b).heap_dump_end();
     let heap = load(w.bytes());
     assert!(
-        heap.warnings().iter().any(|w| w.contains("superclass cycle")),
+        heap.warnings()
+            .iter()
+            .any(|w| w.contains("superclass cycle")),
         "{:?}",
         heap.warnings()
     );

@@ -46,9 +46,9 @@ pub fn open_census(
 fn take_census(dump: &Dump, options: &LoadOptions, progress: &Progress) -> Result<Census, Error> {
     let data = dump.bytes();
     let mut records = RecordIndex::scan(data, progress)?;
-    for w in dump.warnings().iter().rev() {
-        records.warnings.insert(0, w.clone());
-    }
+    records
+        .warnings
+        .splice(0..0, dump.warnings().iter().cloned());
     Census::take(data, records, options.layout, progress)
 }
 

@@ -276,16 +276,12 @@ impl RecordIndex {
                     let thread_serial = c.u4()?;
                     let n = c.u4()? as u64;
                     // Checked against the bytes there before allocating.
-                    c.skip(0).and_then(|_| {
-                        if n * id as u64 > c.remaining() as u64 {
-                            Err(Short {
-                                offset: c.offset(),
-                                needed: n * id as u64,
-                            })
-                        } else {
-                            Ok(())
-                        }
-                    })?;
+                    if n * id as u64 > c.remaining() as u64 {
+                        return Err(Short {
+                            offset: c.offset(),
+                            needed: n * id as u64,
+                        });
+                    }
                     let mut frame_ids = Vec::with_capacity(n as usize);
                     for _ in 0..n {
                         frame_ids.push(c.id()?);
