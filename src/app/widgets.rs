@@ -125,3 +125,14 @@ pub fn filter_regex(text: &str) -> Option<regex::Regex> {
         .build()
         .ok()
 }
+
+/// A table's surroundings: its own id, one line per row (rows have a fixed
+/// height, so long text is cut), and that row height for `table`.
+pub fn table_area<R>(ui: &mut Ui, id: &str, table: impl FnOnce(&mut Ui, f32) -> R) -> R {
+    ui.push_id(id, |ui| {
+        ui.style_mut().wrap_mode = Some(egui::TextWrapMode::Truncate);
+        let row_height = ui.text_style_height(&egui::TextStyle::Body) + 6.0;
+        table(ui, row_height)
+    })
+    .inner
+}

@@ -8,6 +8,7 @@ use egui_extras::{Column, TableBuilder};
 
 use super::waiting;
 use crate::analysis::diff::{ClassDelta, Diff, FinalizerCounts, OwnerDelta, delta};
+use crate::app::widgets::table_area;
 use crate::app::widgets::{class_filter, sort_header};
 use crate::app::{Command, Comparison, Document, View};
 use crate::report::diff::{path_text, percent};
@@ -329,10 +330,8 @@ fn classes_ui(ui: &mut Ui, diff: &Diff, c: &mut Comparison, out: &mut Vec<Comman
         ))
         .weak(),
     );
-    let row_height = ui.text_style_height(&egui::TextStyle::Body) + 6.0;
     let (baseline, current) = (c.baseline.clone(), c.current.clone());
-    ui.push_id("compare_classes", |ui| {
-        ui.style_mut().wrap_mode = Some(egui::TextWrapMode::Truncate);
+    table_area(ui, "compare_classes", |ui, row_height| {
         let mut table = TableBuilder::new(ui)
             .striped(true)
             .resizable(true)
@@ -468,10 +467,8 @@ fn owners_ui(ui: &mut Ui, diff: &Diff, c: &mut Comparison, out: &mut Vec<Command
         )
         .weak(),
     );
-    let row_height = ui.text_style_height(&egui::TextStyle::Body) + 6.0;
     let (baseline, current) = (c.baseline.clone(), c.current.clone());
-    ui.push_id("compare_owners", |ui| {
-        ui.style_mut().wrap_mode = Some(egui::TextWrapMode::Truncate);
+    table_area(ui, "compare_owners", |ui, row_height| {
         TableBuilder::new(ui)
             .striped(true)
             .resizable(true)
@@ -596,9 +593,7 @@ fn finalizers_ui(ui: &mut Ui, diff: &Diff, current: &std::path::Path, out: &mut 
     ui.add_space(16.0);
     ui.label(RichText::new("By referent class").strong());
     ui.add_space(4.0);
-    let row_height = ui.text_style_height(&egui::TextStyle::Body) + 6.0;
-    ui.push_id("compare_finalizers", |ui| {
-        ui.style_mut().wrap_mode = Some(egui::TextWrapMode::Truncate);
+    table_area(ui, "compare_finalizers", |ui, row_height| {
         let mut table = TableBuilder::new(ui)
             .striped(true)
             .column(Column::remainder().at_least(240.0).clip(true));

@@ -13,6 +13,7 @@ use crate::app::ReferentKey;
 use crate::heap::Heap;
 use egui_extras::{Column, TableBuilder};
 
+use crate::app::widgets::table_area;
 use crate::app::widgets::{object_link, size_label, sort_header};
 use crate::app::{Command, Document};
 use crate::units::thousands;
@@ -61,10 +62,7 @@ pub fn ui(ui: &mut egui::Ui, doc: &mut Document, out: &mut Vec<Command>) {
             };
             if asc { o } else { o.reverse() }
         });
-        let row_height = ui.text_style_height(&egui::TextStyle::Body) + 6.0;
-        ui.push_id("finalizer_classes", |ui| {
-        // One line per row: rows have a fixed height.
-        ui.style_mut().wrap_mode = Some(egui::TextWrapMode::Truncate);
+        table_area(ui, "finalizer_classes", |ui, row_height| {
             TableBuilder::new(ui)
                 .striped(true)
                 .vscroll(false)
@@ -144,9 +142,7 @@ pub fn ui(ui: &mut egui::Ui, doc: &mut Document, out: &mut Vec<Command>) {
         let entries = doc.ui.referents.as_ref().map(|(_, l)| l.clone()).unwrap_or_default();
         let retained = |e: &Entry| doc.doms.as_ref().zip(e.referent).map(|(d, r)| d.retained(r)).unwrap_or(0);
         ui.label(RichText::new(format!("{} objects", thousands(entries.len() as u64))).weak());
-        ui.push_id("finalizer_entries", |ui| {
-        // One line per row: rows have a fixed height.
-        ui.style_mut().wrap_mode = Some(egui::TextWrapMode::Truncate);
+        table_area(ui, "finalizer_entries", |ui, row_height| {
             TableBuilder::new(ui)
                 .striped(true)
                 .max_scroll_height(420.0)

@@ -9,6 +9,7 @@ use egui::RichText;
 use egui_extras::{Column, TableBuilder};
 
 use super::waiting;
+use crate::app::widgets::table_area;
 use crate::app::widgets::{class_filter, object_link, share_bar, size_label, sort_header};
 use crate::app::{Command, Document, jobs};
 use crate::units::thousands;
@@ -109,12 +110,9 @@ pub fn ui(ui: &mut egui::Ui, doc: &mut Document, out: &mut Vec<Command>) {
     } else {
         ui.available_height()
     };
-    let row_height = ui.text_style_height(&egui::TextStyle::Body) + 6.0;
     let mut new_sort = state.histogram_sort;
     let mut open_instances = None;
-    ui.push_id("histogram_table", |ui| {
-        // One line per row: rows have a fixed height.
-        ui.style_mut().wrap_mode = Some(egui::TextWrapMode::Truncate);
+    table_area(ui, "histogram_table", |ui, row_height| {
         TableBuilder::new(ui)
             .striped(true)
             .resizable(true)
@@ -225,10 +223,7 @@ fn instances_ui(ui: &mut egui::Ui, doc: &mut Document, out: &mut Vec<Command>) {
         return;
     };
     ui.label(RichText::new(format!("{} instances", thousands(list.len() as u64))).weak());
-    let row_height = ui.text_style_height(&egui::TextStyle::Body) + 6.0;
-    ui.push_id("instances_table", |ui| {
-        // One line per row: rows have a fixed height.
-        ui.style_mut().wrap_mode = Some(egui::TextWrapMode::Truncate);
+    table_area(ui, "instances_table", |ui, row_height| {
         TableBuilder::new(ui)
             .striped(true)
             .column(Column::remainder().at_least(300.0).clip(true))
