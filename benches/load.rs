@@ -165,57 +165,64 @@ fn paths_timing_child(dump: &Path) {
     );
 }
 
-fn default_dumps() -> Vec<PathBuf> {
+/// `target/bench/NAME` for each name; when one is missing, runs
+/// `benches/make-dump.sh` with `args` (the paths given as `{0}`, `{1}`).
+fn made(names: &[&str], args: &[&str]) -> Vec<PathBuf> {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let dir = root.join("target/bench");
-    [("big1g.hprof", "725"), ("big2g.hprof", "1450")]
+    let paths: Vec<PathBuf> = names
         .iter()
-        .map(|(name, mb)| {
-            let path = dir.join(name);
-            if !path.exists() {
-                eprintln!("making {} ...", path.display());
-                let status = Command::new("bash")
-                    .arg(root.join("benches/make-dump.sh"))
-                    .arg(mb)
-                    .arg(&path)
-                    .status()
-                    .expect("run benches/make-dump.sh");
-                assert!(status.success(), "make-dump.sh failed");
-            }
-            path
-        })
-        .collect()
-}
-
-/// The before/after pair, made when missing.
-fn default_pair() -> [PathBuf; 2] {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let dir = root.join("target/bench");
-    let pair = [dir.join("pair-before.hprof"), dir.join("pair-after.hprof")];
-    if !pair.iter().all(|p| p.exists()) {
-        eprintln!("making {} and {} ...", pair[0].display(), pair[1].display());
+        .map(|n| root.join("target/bench").join(n))
+        .collect();
+    if !paths.iter().all(|p| p.exists()) {
+        eprintln!("making {} ...", names.join(" and "));
+        let args: Vec<String> = args
+            .iter()
+            .map(|a| match *a {
+                "{0}" => paths[0].display().to_string(),
+                "{1}" => paths[1].display().to_string(),
+                a => a.to_string(),
+            })
+            .collect();
         let status = Command::new("bash")
             .arg(root.join("benches/make-dump.sh"))
-            .arg("725")
-            .arg(&pair[0])
-            .args(["--grow", "72"])
-            .arg(&pair[1])
+            .args(&args)
             .status()
             .expect("run benches/make-dump.sh");
         assert!(status.success(), "make-dump.sh failed");
     }
-    pair
+    paths
+}
+
+fn default_dumps() -> Vec<PathBuf> {
+    [("big1g.hprof", "725"), ("big2g.hprof", "1450")]
+        .iter()
+        .flat_map(|(name, mb)| made(&[name], &[mb, "{0}"]))
+        .collect()
+}
+
+/// The before/after pair.
+fn default_pair() -> [PathBuf; 2] {
+    let pair = made(
+        &["pair-before.hprof", "pair-after.hprof"],
+        &["725", "{0}", "--grow", "72", "{1}"],
+    );
+    [pair[0].clone(), pair[1].clone()]
+}
+
+/// Reads a file once, so that every tool starts from the page cache.
+fn warm(path: &Path) {
+    std::io::copy(
+        &mut std::fs::File::open(path).expect("open"),
+        &mut std::io::sink(),
+    )
+    .expect("read");
 }
 
 /// `heapscope diff` (classes only, and full) beside `hprof-slurp diff`,
 /// and opening the current dump to retained sizes for reference.
 fn bench_diff(heapscope: &Path, slurp: Option<&Path>, pair: &[PathBuf; 2]) {
     for p in pair {
-        std::io::copy(
-            &mut std::fs::File::open(p).expect("open"),
-            &mut std::io::sink(),
-        )
-        .expect("read");
+        warm(p);
     }
     let (before, after) = (
         pair[0].to_str().expect("utf-8 path"),
@@ -295,12 +302,7 @@ fn main() {
     );
     for dump in &dumps {
         let size = std::fs::metadata(dump).expect("dump").len();
-        // Read once so that every tool starts from the page cache.
-        std::io::copy(
-            &mut std::fs::File::open(dump).expect("open"),
-            &mut std::io::sink(),
-        )
-        .expect("read");
+        warm(dump);
         let name = dump.file_name().and_then(|n| n.to_str()).unwrap_or("?");
         let path = dump.to_str().expect("utf-8 path");
         let line = |label: &str, r: &Run| {

@@ -15,11 +15,7 @@ use heapscope::analysis::semi_nca::Graph;
 use heapscope::heap::{Heap, LoadOptions};
 use heapscope::hprof::{RootKind, Value};
 use heapscope::progress::Progress;
-use jdk::{Jdk, Jvm};
-
-fn load(path: &Path) -> Heap {
-    Heap::open(path, &LoadOptions::default(), &Progress::new()).unwrap_or_else(|e| panic!("{e}"))
-}
+use jdk::{Jdk, Jvm, load};
 
 fn dominators(heap: &Heap, referents: Referents) -> Dominators {
     Dominators::compute(heap, referents, &Progress::new()).expect("not cancelled")

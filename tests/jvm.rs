@@ -12,7 +12,7 @@ use heapscope::analysis::histogram::{SortBy, histogram};
 use heapscope::heap::{Census, Heap, LayoutSource, LoadOptions, open_census};
 use heapscope::hprof::{RootKind, Value};
 use heapscope::progress::Progress;
-use jdk::{Jdk, Jvm, JvmHistogram};
+use jdk::{Jdk, Jvm, JvmHistogram, load};
 
 /// Our histogram by class name: (instances, shallow bytes).
 fn ours(census: &Census) -> BTreeMap<String, (u64, u64)> {
@@ -164,10 +164,6 @@ impl Comparison {
             self.bytes_equal
         );
     }
-}
-
-fn load(path: &Path) -> Heap {
-    Heap::open(path, &LoadOptions::default(), &Progress::new()).unwrap_or_else(|e| panic!("{e}"))
 }
 
 fn census(path: &Path) -> Census {

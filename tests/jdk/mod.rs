@@ -119,6 +119,16 @@ pub fn dump_twice(jdk: &Jdk, dir: &Path) -> (PathBuf, PathBuf) {
     (before, after)
 }
 
+/// Loads a dump a test made; its failure fails the test.
+pub fn load(path: &Path) -> heapscope::heap::Heap {
+    heapscope::heap::Heap::open(
+        path,
+        &heapscope::heap::LoadOptions::default(),
+        &heapscope::progress::Progress::new(),
+    )
+    .unwrap_or_else(|e| panic!("{e}"))
+}
+
 /// A running test program; killed when dropped.
 pub struct Jvm {
     pub jdk: Jdk,
