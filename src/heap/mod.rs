@@ -5,9 +5,11 @@
 
 pub mod census;
 pub mod classes;
+pub mod jvm;
 pub mod layout;
 pub mod objects;
 pub mod refs;
+pub mod shapes;
 pub mod strings;
 mod threads;
 

@@ -2,6 +2,7 @@ use std::collections::BTreeMap;
 
 use serde_json::{Value, json};
 
+use crate::heap::shapes::FieldOrder;
 use crate::heap::{Heap, LayoutSource};
 use crate::hprof::Compression;
 use crate::units::{bytes, thousands};
@@ -40,6 +41,15 @@ pub fn json(heap: &Heap) -> Value {
             }),
         },
         "dump_bytes": heap.dump().bytes().len(),
+        "jvm": {
+            "version": census.jvm.version,
+            "feature": census.jvm.feature,
+            "vendor": census.jvm.vendor,
+            "vm_name": census.jvm.vm_name,
+            "os_arch": census.jvm.os_arch,
+            "data_model": census.jvm.data_model,
+            "source": census.jvm.source,
+        },
         "objects": heap.object_count(),
         "classes": census.classes.len(),
         "shallow_bytes": census.shallow_total(),
@@ -59,6 +69,12 @@ pub fn json(heap: &Heap) -> Value {
             "source": source,
             "gaps_checked": gaps,
             "confidence": layout.confidence(),
+            "field_order": match layout.rules.order {
+                FieldOrder::Legacy => "jdk6-14",
+                FieldOrder::Packed => "jdk15+",
+            },
+            "rules_feature": layout.rules.feature,
+            "rules_from": layout.rules_from,
             "description": layout.describe(),
         },
         "truncated": census.records.truncated_at.is_some(),
@@ -94,6 +110,7 @@ pub fn text(heap: &Heap) -> String {
             bytes(heap.dump().bytes().len() as u64)
         ),
     );
+    line("jvm", census.jvm.describe());
     line("layout", census.layout.describe());
     line("objects", thousands(heap.object_count() as u64));
     line("classes", thousands(census.classes.len() as u64));

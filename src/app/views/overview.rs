@@ -74,6 +74,9 @@ pub fn ui(ui: &mut egui::Ui, doc: &mut Document, out: &mut Vec<Command>) {
                         bytes(heap.dump().bytes().len() as u64)
                     ));
                     ui.end_row();
+                    ui.label("JVM");
+                    ui.add(egui::Label::new(census.jvm.describe()).wrap());
+                    ui.end_row();
                     ui.label("JVM layout");
                     ui.add(egui::Label::new(census.layout.describe()).wrap());
                     ui.end_row();
