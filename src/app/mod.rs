@@ -188,6 +188,8 @@ impl Comparison {
 /// Everything known about the open dump; fields fill in as jobs finish.
 pub struct Document {
     pub path: PathBuf,
+    /// The heap dump asked for, in a file of several (`None`: the last).
+    pub heap_dump: Option<usize>,
     job: Option<LoadJob>,
     pub histogram: Option<Arc<Vec<Row>>>,
     pub heap: Option<Arc<Heap>>,
@@ -252,6 +254,7 @@ impl Document {
     fn new(path: PathBuf, job: Option<LoadJob>) -> Document {
         Document {
             path,
+            heap_dump: None,
             job,
             histogram: None,
             heap: None,
@@ -492,6 +495,33 @@ impl HeapscopeApp {
         app
     }
 
+    /// Opens heap dump `heap_dump` (or the last) of a file holding several.
+    pub fn open_heap_dump(&mut self, path: PathBuf, heap_dump: Option<usize>, ctx: &egui::Context) {
+        if heap_dump.is_none() {
+            return self.open(path, ctx);
+        }
+        if self.other.as_ref().is_some_and(|d| d.path == path) {
+            self.other = None;
+        }
+        let mut doc = self.start_loading_heap_dump(path, heap_dump, ctx);
+        doc.heap_dump = heap_dump;
+        if let Some(old) = self.doc.replace(doc) {
+            if self.doc.as_ref().is_some_and(|d| d.path != old.path) {
+                self.other = Some(old);
+            }
+        }
+        // A comparison of the snapshot replaced is no longer shown.
+        let path = &self.doc.as_ref().expect("set").path;
+        if self
+            .compare
+            .as_ref()
+            .is_some_and(|c| &c.baseline == path || &c.current == path)
+        {
+            self.compare = None;
+        }
+        self.forget_stale_comparison();
+    }
+
     /// Opens a dump, whatever the source (command line, dialog, drop). The
     /// dump shown so far stays open beside it, for comparisons.
     pub fn open(&mut self, path: PathBuf, ctx: &egui::Context) {
@@ -510,6 +540,15 @@ impl HeapscopeApp {
     }
 
     fn start_loading(&mut self, path: PathBuf, ctx: &egui::Context) -> Document {
+        self.start_loading_heap_dump(path, None, ctx)
+    }
+
+    fn start_loading_heap_dump(
+        &mut self,
+        path: PathBuf,
+        heap_dump: Option<usize>,
+        ctx: &egui::Context,
+    ) -> Document {
         let wake = {
             let ctx = ctx.clone();
             move || ctx.request_repaint()
@@ -519,7 +558,7 @@ impl HeapscopeApp {
             self.recent.insert(0, path.clone());
             self.recent.truncate(10);
         }
-        let job = LoadJob::start(path.clone(), wake);
+        let job = LoadJob::start(path.clone(), heap_dump, wake);
         Document::new(path, Some(job))
     }
 
@@ -971,9 +1010,9 @@ pub use crate::demo::{DEMO_DUMP, demo_file};
 const ICON: &[u8] =
     include_bytes!("../../assets/icons/hicolor/256x256/apps/io.github.heapscope.Heapscope.png");
 
-/// Opens the window: on `path` if given, on the built-in demo dump if
-/// `demo`, else on the start page.
-pub fn run(path: Option<PathBuf>, demo: bool) -> Result<(), String> {
+/// Opens the window: on `path` if given (its heap dump `heap_dump`, or
+/// the last), on the built-in demo dump if `demo`, else on the start page.
+pub fn run(path: Option<PathBuf>, demo: bool, heap_dump: Option<usize>) -> Result<(), String> {
     let started = std::time::Instant::now();
     let options = eframe::NativeOptions {
         viewport: egui::ViewportBuilder::default()
@@ -994,7 +1033,7 @@ pub fn run(path: Option<PathBuf>, demo: bool) -> Result<(), String> {
             // Frame timings count from the start of `run`, window creation included.
             app.frame_stats.started = Some(started);
             if let Some(p) = path {
-                app.open(p, &cc.egui_ctx);
+                app.open_heap_dump(p, heap_dump, &cc.egui_ctx);
             } else if demo {
                 app.open_demo(&cc.egui_ctx);
             }
@@ -1006,8 +1045,21 @@ pub fn run(path: Option<PathBuf>, demo: bool) -> Result<(), String> {
 
 /// Loads a dump completely in this thread (for screenshots and tests).
 pub fn load_document(path: &Path) -> Result<Document, String> {
+    load_heap_dump(path, None)
+}
+
+/// [`load_document`] of heap dump `heap_dump` (or the last) of the file.
+pub fn load_heap_dump(path: &Path, heap_dump: Option<usize>) -> Result<Document, String> {
     let (tx, rx) = std::sync::mpsc::channel();
-    jobs::load(path, &crate::progress::Progress::new(), &tx, &|| {})?;
+    jobs::load(
+        path,
+        heap_dump,
+        &crate::progress::Progress::new(),
+        &tx,
+        &|| {},
+    )?;
     drop(tx);
-    Ok(Document::from_results(path.to_path_buf(), rx))
+    let mut doc = Document::from_results(path.to_path_buf(), rx);
+    doc.heap_dump = heap_dump;
+    Ok(doc)
 }
