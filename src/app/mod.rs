@@ -125,6 +125,8 @@ pub enum Command {
     CloseComparison,
     /// Close the dump that is open but not shown.
     CloseOther,
+    /// Load another heap dump of the file shown (files with several).
+    PickHeapDump(usize),
 }
 
 /// A comparison of a baseline dump with the current one, by paths (either
@@ -709,6 +711,11 @@ impl HeapscopeApp {
                     self.forget_stale_comparison();
                 }
                 Command::OpenDemo => self.open_demo(ctx),
+                Command::PickHeapDump(k) => {
+                    if let Some(path) = self.doc.as_ref().map(|d| d.path.clone()) {
+                        self.open_heap_dump(path, Some(k), ctx);
+                    }
+                }
                 Command::Back => {
                     if let Some(doc) = &mut self.doc {
                         doc.back();
