@@ -418,6 +418,8 @@ fn overview_picks_another_heap_dump_of_the_file() {
     assert!(doc.error.is_none(), "{:?}", doc.error);
     assert_eq!(doc.path, f.path());
     assert_eq!(doc.heap_dump, Some(0));
+    let name = f.path().file_name().unwrap().to_str().unwrap();
+    assert_eq!(doc.label(), format!("{name} #0"));
     assert!(app.other.is_none());
     let heap = doc.heap.clone().unwrap();
     assert_eq!(heap.census().records.heap_dump, Some(0));

@@ -303,6 +303,16 @@ impl Document {
             .unwrap_or_else(|| self.path.display().to_string())
     }
 
+    /// The file name for people, with the heap dump shown when the file
+    /// holds several: `app.hprof #0`.
+    pub fn label(&self) -> String {
+        let records = self.heap.as_ref().map(|h| &h.census().records);
+        match records.and_then(|r| r.heap_dump.filter(|_| r.heap_dumps.len() > 1)) {
+            Some(k) => format!("{} #{k}", self.file_name()),
+            None => self.file_name(),
+        }
+    }
+
     fn apply(&mut self, msg: Loaded) {
         match msg {
             Loaded::Histogram(rows, warnings) => {
@@ -747,7 +757,7 @@ impl HeapscopeApp {
             Some(doc) if self.demo.as_ref().is_some_and(|d| d.path() == doc.path) => {
                 "heapscope - demo.hprof.gz".to_string()
             }
-            Some(doc) => format!("heapscope - {}", doc.file_name()),
+            Some(doc) => format!("heapscope - {}", doc.label()),
             None => "heapscope".to_string(),
         }
     }
@@ -792,7 +802,7 @@ impl HeapscopeApp {
                 });
                 if let Some(other) = &self.other {
                     if ui
-                        .button(format!("Close {}", other.file_name()))
+                        .button(format!("Close {}", other.label()))
                         .on_hover_text("The dump open beside the one shown")
                         .clicked()
                     {
@@ -860,7 +870,7 @@ impl HeapscopeApp {
         let current = self.doc.as_ref().map(|d| d.path.as_path());
         if let Some(other) = &self.other {
             ui.separator();
-            if ui.button(format!("{} (open)", other.file_name())).clicked() {
+            if ui.button(format!("{} (open)", other.label())).clicked() {
                 out.push(Command::CompareWith(other.path.clone()));
                 ui.close();
             }
