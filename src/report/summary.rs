@@ -154,3 +154,67 @@ pub fn text(heap: &Heap) -> String {
     }
     out
 }
+
+// ---------------------------------------------------------------------------
+// Several heap dumps in one file (issue 9).
+
+/// The heap dumps of the file as JSON: `[{"index", "objects",
+/// "shallow_bytes", "timestamp_ms"}, ...]`.
+pub fn heap_dumps_json(figures: &[crate::heap::HeapDumpFigures]) -> Value {
+    figures
+        .iter()
+        .map(|d| {
+            json!({
+                "index": d.index,
+                "objects": d.objects,
+                "shallow_bytes": d.shallow_bytes,
+                "timestamp_ms": d.timestamp_ms,
+            })
+        })
+        .collect()
+}
+
+/// The summary's JSON with `"heap_dump"` (the index shown) and
+/// `"heap_dumps"` added.
+pub fn json_with_heap_dumps(heap: &Heap, figures: &[crate::heap::HeapDumpFigures]) -> Value {
+    let mut v = json(heap);
+    v["heap_dump"] = json!(heap.census().records.heap_dump);
+    v["heap_dumps"] = heap_dumps_json(figures);
+    v
+}
+
+/// The heap dumps of the file for people, one line each, the one shown
+/// marked; nothing for a file of one heap dump:
+///
+/// ```text
+/// heap dumps           2; showing #1
+///   #0                 2026-11-24 21:03:55 UTC, 3 objects, 64 B
+/// ```
+pub fn heap_dumps_text(heap: &Heap, figures: &[crate::heap::HeapDumpFigures]) -> String {
+    if figures.len() < 2 {
+        return String::new();
+    }
+    let shown = heap.census().records.heap_dump;
+    let mut out = format!(
+        "{:<20} {}{}\n",
+        "heap dumps",
+        figures.len(),
+        shown.map(|k| format!("; showing #{k}")).unwrap_or_default()
+    );
+    for d in figures {
+        let mark = if Some(d.index) == shown {
+            " (shown)"
+        } else {
+            ""
+        };
+        out.push_str(&format!(
+            "  {:<18} {}, {} objects, {} ({} bytes){mark}\n",
+            format!("#{}", d.index),
+            crate::units::utc_time(d.timestamp_ms),
+            thousands(d.objects),
+            bytes(d.shallow_bytes),
+            thousands(d.shallow_bytes),
+        ));
+    }
+    out
+}
