@@ -302,7 +302,11 @@ impl HeapWriter {
 
 fn open(bytes: &[u8], layout: Option<Layout>) -> Heap {
     let f = temp_file(bytes);
-    Heap::open(f.path(), &LoadOptions { layout }, &Progress::new())
+    let options = LoadOptions {
+        layout,
+        ..LoadOptions::default()
+    };
+    Heap::open(f.path(), &options, &Progress::new())
         .unwrap_or_else(|e| panic!("the dump should load: {e}"))
 }
 
