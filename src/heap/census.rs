@@ -504,12 +504,8 @@ fn gap_pairs(scans: &[SegmentScan], classes: &ClassTable, id_size: u32) -> Vec<(
 /// The JDK feature releases whose field rules may apply, with where that
 /// comes from. With the version unknown, both field orders are tried.
 fn rule_options(jvm: &JvmInfo, classes: &ClassTable) -> (Vec<SizeRules>, String) {
-    if let (Some(f), Some(v)) = (jvm.feature, &jvm.version) {
-        let from = jvm.source.unwrap_or("the heap");
-        return (
-            vec![SizeRules::of_feature(f)],
-            format!("by the JVM version ({v}, from {from})"),
-        );
+    if let Some(f) = jvm.feature {
+        return (vec![SizeRules::of_feature(f)], format!("JDK {f}"));
     }
     // Classes every JVM of a release loads tell its generation (the module
     // system from JDK 9, Thread$FieldHolder from JDK 19), not the field

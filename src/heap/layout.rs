@@ -253,7 +253,7 @@ impl LayoutChoice {
             }
         };
         s.push_str(&format!(
-            "; {}, {}",
+            "; {} ({})",
             self.rules.order.describe(),
             self.rules_from
         ));

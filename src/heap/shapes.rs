@@ -41,10 +41,8 @@ impl FieldOrder {
 
     pub fn describe(self) -> &'static str {
         match self {
-            FieldOrder::Legacy => {
-                "JDK 6-14 field layout (each class after its superclass's fields)"
-            }
-            FieldOrder::Packed => "JDK 15+ field layout (fields fill gaps across classes)",
+            FieldOrder::Legacy => "JDK 6-14 field layout",
+            FieldOrder::Packed => "JDK 15+ field layout",
         }
     }
 }
