@@ -281,7 +281,7 @@ impl Census {
         let mut warnings = records.warnings.clone();
         let total: u64 = records.segments.iter().map(|s| s.len).sum();
         progress.start(Phase::Reading, total);
-        let scans: Vec<SegmentScan> = records
+        let mut scans: Vec<SegmentScan> = records
             .segments
             .par_iter()
             .map(|seg| {
@@ -367,14 +367,14 @@ impl Census {
         let segment_ids: Vec<SegmentIds> = records
             .segments
             .iter()
-            .zip(&scans)
+            .zip(&mut scans)
             .map(|(seg, scan)| SegmentIds {
                 offset: seg.offset,
                 len: seg.len,
                 min_id: scan.objects.min_id,
                 max_id: scan.objects.max_id,
                 increasing: scan.objects.increasing,
-                checkpoints: scan.checkpoints.clone(),
+                checkpoints: std::mem::take(&mut scan.checkpoints),
             })
             .collect();
         let jvm = jvm::detect(data, id_size, &classes, &segment_ids);
@@ -625,50 +625,36 @@ fn infer_or_assume(
     candidates: &[Candidate],
     pairs: &[(u64, SizeKey)],
 ) -> (usize, LayoutSource) {
-    let default = |named: NamedLayout| {
-        candidates
-            .iter()
-            .position(|c| c.layout.name == named.name)
-            .unwrap_or(0)
+    let sixty_four = id_size == 8 || jvm.data_model == Some(64);
+    let named = if sixty_four {
+        default_64(jvm)
+    } else {
+        LAYOUT_32
+    };
+    let default = candidates
+        .iter()
+        .position(|c| c.layout.name == named.name)
+        .unwrap_or(0);
+    let what = if sixty_four {
+        let vm = jvm.vm_name.as_deref().unwrap_or("4-byte ids");
+        format!("the 64-bit default ({vm})")
+    } else {
+        "a 32-bit JVM (4-byte ids, and nothing in the heap says 64-bit)".to_string()
     };
     if pairs.is_empty() {
-        let why = if id_size == 8 || jvm.data_model == Some(64) {
-            "no neighbouring objects to measure; the 64-bit default".to_string()
-        } else {
-            "4-byte identifiers and no neighbouring objects to measure: a 32-bit JVM".to_string()
-        };
-        let named = if id_size == 8 || jvm.data_model == Some(64) {
-            default_64(jvm)
-        } else {
-            LAYOUT_32
-        };
-        return (default(named), LayoutSource::Assumed(why));
+        let why = format!("no neighbouring objects to measure; {what}");
+        return (default, LayoutSource::Assumed(why));
     }
     let (best, source) = layout::infer(candidates, pairs);
-    if let LayoutSource::Inferred { gaps, matched, .. } = &source {
+    match &source {
         // Addresses predict most gaps (dead objects between live ones make
         // some unpredictable); serial numbers almost none.
-        if id_size == 4 && *matched * 4 < *gaps {
-            let vm = jvm.vm_name.as_deref().unwrap_or("no VM name");
-            let (named, why) = if jvm.data_model == Some(64) {
-                let named = default_64(jvm);
-                (
-                    named,
-                    format!(
-                        "the 4-byte ids are not addresses (no layout predicts more than {matched} of {gaps} gaps) and the JVM is 64-bit ({vm}): {}, its default",
-                        named.name
-                    ),
-                )
-            } else {
-                (
-                    LAYOUT_32,
-                    format!(
-                        "the 4-byte ids are not addresses (no layout predicts more than {matched} of {gaps} gaps) and nothing says the JVM was 64-bit ({vm}): a 32-bit JVM"
-                    ),
-                )
-            };
-            return (default(named), LayoutSource::Assumed(why));
+        LayoutSource::Inferred { gaps, matched, .. } if id_size == 4 && matched * 4 < *gaps => {
+            let why = format!(
+                "the 4-byte ids are not addresses (no layout predicts more than {matched} of {gaps} gaps); {what}"
+            );
+            (default, LayoutSource::Assumed(why))
         }
+        _ => (best, source),
     }
-    (best, source)
 }
