@@ -37,6 +37,8 @@ pub struct Facts {
     pub id_size: u32,
     pub layout: String,
     pub truncated: bool,
+    /// The dump's own warnings (truncation, damage, a corrupt gzip stream).
+    pub warnings: Vec<String>,
 }
 
 impl Facts {
@@ -50,6 +52,7 @@ impl Facts {
             id_size: census.id_size(),
             layout: census.layout.layout.to_string(),
             truncated: census.records.truncated_at.is_some(),
+            warnings: census.warnings.clone(),
         }
     }
 }
@@ -485,7 +488,10 @@ impl Snapshot {
         let report = report?;
         let census = heap.census();
         let snapshot = Snapshot {
-            facts: Facts::of(census, file),
+            facts: Facts {
+                warnings: heap.warnings().to_vec(),
+                ..Facts::of(census, file)
+            },
             classes: class_stats(census, Some(&class_retained)),
             owners: Some(owners),
             finalizers: Some(FinalizerStat::of(heap, &report)),
@@ -722,6 +728,9 @@ fn warnings(before: &Snapshot, after: &Snapshot, classes: &[ClassDelta]) -> Vec<
                 "the {which} dump {} is truncated: its figures are partial",
                 f.file
             ));
+        }
+        for w in &f.warnings {
+            out.push(format!("{which} {}: {w}", f.file));
         }
     }
     out
