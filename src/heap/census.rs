@@ -106,8 +106,9 @@ struct SegmentScan {
     objects: SegmentObjects,
     class_dumps: Vec<(u64, u64)>,
     roots: Vec<RawRoot>,
-    instances: FxHashMap<u64, u64>,
-    /// (class id, value bytes) -> (instances, offset of the first).
+    /// (class id, value bytes) -> (instances, offset of the first): the
+    /// instance counts per class, by length so that lengths that do not
+    /// fit the class can be told.
     value_lengths: FxHashMap<(u64, u32), (u64, u64)>,
     object_arrays: FxHashMap<u64, ArrayTally>,
     prim_arrays: [ArrayTally; 8],
@@ -122,7 +123,6 @@ fn scan_segment(body: &[u8], offset: u64, id_size: u32) -> SegmentScan {
     let mut run = (u64::MAX, 0u32, 0u64, 0u64);
     let end_run = |s: &mut SegmentScan, (class_id, len, n, first): (u64, u32, u64, u64)| {
         if n > 0 {
-            *s.instances.entry(class_id).or_default() += n;
             let e = s.value_lengths.entry((class_id, len)).or_insert((0, first));
             e.0 += n;
         }
@@ -141,7 +141,7 @@ fn scan_segment(body: &[u8], offset: u64, id_size: u32) -> SegmentScan {
                 class_id,
                 values,
             } => {
-                // Runs of one class are common: count them before the maps.
+                // Runs of one class are common: count them before the map.
                 let len = values.len() as u32;
                 if class_id == run.0 && len == run.1 {
                     run.2 += 1;
@@ -376,10 +376,8 @@ impl Census {
             segment_objects.push(scan.objects);
             class_dumps.extend_from_slice(&scan.class_dumps);
             roots.extend_from_slice(&scan.roots);
-            for (&k, &v) in &scan.instances {
-                *instances.entry(k).or_default() += v;
-            }
             for (&k, &(n, first)) in &scan.value_lengths {
+                *instances.entry(k.0).or_default() += n;
                 let e = value_lengths.entry(k).or_insert((0, first));
                 e.0 += n;
                 e.1 = e.1.min(first);
