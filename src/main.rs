@@ -38,6 +38,10 @@ struct Cli {
     /// Print an overview on the terminal instead of opening the window
     #[arg(long)]
     text: bool,
+    /// Which heap dump of a file holding several (0-based, as `summary`
+    /// lists them); the last one by default
+    #[arg(long, value_name = "N")]
+    heap_dump: Option<usize>,
 }
 
 #[derive(Subcommand)]
@@ -118,8 +122,16 @@ enum Command {
     Diff {
         /// The earlier dump (.hprof or .hprof.gz)
         baseline: PathBuf,
-        /// The later dump
+        /// The later dump (may be BASELINE itself, with another --heap-dump)
         dump: PathBuf,
+        /// Which heap dump of DUMP, in a file holding several (0-based);
+        /// the last one by default
+        #[arg(long, value_name = "N")]
+        heap_dump: Option<usize>,
+        /// Which heap dump of BASELINE, in a file holding several
+        /// (0-based); the last one by default
+        #[arg(long, value_name = "N")]
+        baseline_heap_dump: Option<usize>,
         /// Print JSON instead of text
         #[arg(long)]
         json: bool,
@@ -161,6 +173,13 @@ enum Command {
         /// With --view compare: the baseline dump to compare DUMP with
         #[arg(long, value_name = "DUMP")]
         baseline: Option<PathBuf>,
+        /// Which heap dump of DUMP, in a file holding several (0-based);
+        /// the last one by default
+        #[arg(long, value_name = "N")]
+        heap_dump: Option<usize>,
+        /// Which heap dump of the baseline, in a file holding several
+        #[arg(long, value_name = "N", requires = "baseline")]
+        baseline_heap_dump: Option<usize>,
     },
 }
 
@@ -183,6 +202,11 @@ struct Common {
     /// Print how long loading took and the peak memory, on stderr
     #[arg(long)]
     timings: bool,
+    /// Which heap dump of a file holding several (0-based, as `summary`
+    /// lists them; Eclipse MAT's #0, #1); the last one by default, with a
+    /// warning
+    #[arg(long, value_name = "N")]
+    heap_dump: Option<usize>,
 }
 
 #[derive(Clone, Copy, PartialEq, ValueEnum)]
@@ -241,6 +265,8 @@ fn main() -> ExitCode {
         Some(Command::Diff {
             baseline,
             dump,
+            heap_dump,
+            baseline_heap_dump,
             json,
             top,
             filter,
@@ -256,7 +282,13 @@ fn main() -> ExitCode {
                 filter,
                 sort,
                 full: !classes_only,
-                layout: LoadOptions { layout },
+                load: [
+                    LoadOptions {
+                        layout,
+                        heap_dump: baseline_heap_dump,
+                    },
+                    LoadOptions { layout, heap_dump },
+                ],
                 timings,
             },
         ),
@@ -267,9 +299,18 @@ fn main() -> ExitCode {
             out,
             size,
             baseline,
-        }) => screenshot(&dump, baseline.as_deref(), &view, &out, &size),
-        None if cli.text || !cfg!(feature = "gui") => overview(cli.dump),
-        None => window(cli.dump, cli.demo),
+            heap_dump,
+            baseline_heap_dump,
+        }) => screenshot(
+            &dump,
+            baseline.as_deref(),
+            [heap_dump, baseline_heap_dump],
+            &view,
+            &out,
+            &size,
+        ),
+        None if cli.text || !cfg!(feature = "gui") => overview(cli.dump, cli.heap_dump),
+        None => window(cli.dump, cli.demo, cli.heap_dump),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -291,6 +332,10 @@ enum Failure {
 
 impl From<Error> for Failure {
     fn from(e: Error) -> Self {
+        // `--heap-dump N` beyond the file's heap dumps is bad usage.
+        if heapscope::hprof::is_missing_heap_dump(&e) {
+            return Failure::Usage(e.to_string());
+        }
         Failure::Dump(e)
     }
 }
@@ -360,6 +405,7 @@ fn parse_filter(text: Option<&str>) -> Result<Option<Regex>, Failure> {
 fn options(common: &Common) -> LoadOptions {
     LoadOptions {
         layout: common.layout,
+        heap_dump: common.heap_dump,
     }
 }
 
@@ -372,10 +418,14 @@ fn print_json(value: &serde_json::Value) {
 
 fn summary(common: &Common) -> Result<(), Failure> {
     let heap = load(common)?;
+    let heap_dumps = with_progress(|p| {
+        heap::heap_dump_figures(heap.dump(), heap.census(), &options(common), p)
+    })?;
     if common.json {
-        print_json(&report::summary::json(&heap));
+        print_json(&report::summary::json_with_heap_dumps(&heap, &heap_dumps));
     } else {
         print!("{}", report::summary::text(&heap));
+        print!("{}", report::summary::heap_dumps_text(&heap, &heap_dumps));
     }
     leave(heap);
     Ok(())
@@ -610,7 +660,8 @@ struct DiffOptions {
     filter: Option<String>,
     sort: Sort,
     full: bool,
-    layout: LoadOptions,
+    /// Baseline's and current dump's.
+    load: [LoadOptions; 2],
     timings: bool,
 }
 
@@ -623,7 +674,7 @@ fn diff(files: [&Path; 2], o: DiffOptions) -> Result<(), Failure> {
     }
     let start = Instant::now();
     let snapshots = with_progresses(&["baseline: ", "current: "], |p| {
-        analysis_diff::snapshot_pair(files, &o.layout, o.full, [&p[0], &p[1]])
+        analysis_diff::snapshot_pair(files, [&o.load[0], &o.load[1]], o.full, [&p[0], &p[1]])
     })?;
     let loaded = start.elapsed();
     let t = Instant::now();
@@ -661,20 +712,21 @@ fn diff(files: [&Path; 2], o: DiffOptions) -> Result<(), Failure> {
 }
 
 #[cfg(feature = "gui")]
-fn window(dump: Option<PathBuf>, demo: bool) -> Result<(), Failure> {
-    heapscope::app::run(dump, demo)
+fn window(dump: Option<PathBuf>, demo: bool, heap_dump: Option<usize>) -> Result<(), Failure> {
+    heapscope::app::run(dump, demo, heap_dump)
         .map_err(|e| Failure::Dump(Error::new(format!("cannot open the window: {e}"))))
 }
 
 #[cfg(not(feature = "gui"))]
-fn window(dump: Option<PathBuf>, _demo: bool) -> Result<(), Failure> {
-    overview(dump)
+fn window(dump: Option<PathBuf>, _demo: bool, heap_dump: Option<usize>) -> Result<(), Failure> {
+    overview(dump, heap_dump)
 }
 
 #[cfg(feature = "gui")]
 fn screenshot(
     dump: &Path,
     baseline: Option<&Path>,
+    heap_dumps: [Option<usize>; 2],
     view: &str,
     out: &Path,
     size: &str,
@@ -701,12 +753,12 @@ fn screenshot(
                 "bad --size '{size}': expected WIDTHxHEIGHT like 1280x800"
             ))
         })?;
-    heapscope::app::screenshot(dump, baseline, view, section, out, w, h)
-        .map_err(|e| Failure::Dump(Error::new(e)))
+    heapscope::app::screenshot(dump, baseline, heap_dumps, view, section, out, w, h)
+        .map_err(|e| Failure::from(Error::new(e)))
 }
 
 /// Summary and the top of the histogram of DUMP or the demo, as text.
-fn overview(dump: Option<PathBuf>) -> Result<(), Failure> {
+fn overview(dump: Option<PathBuf>, heap_dump: Option<usize>) -> Result<(), Failure> {
     let (path, _temp) = match dump {
         Some(p) => (p, None),
         None => {
@@ -716,8 +768,15 @@ fn overview(dump: Option<PathBuf>) -> Result<(), Failure> {
             (temp.path().to_path_buf(), Some(temp))
         }
     };
-    let heap = with_progress(|p| Heap::open(&path, &LoadOptions::default(), p))?;
+    let options = LoadOptions {
+        heap_dump,
+        ..LoadOptions::default()
+    };
+    let heap = with_progress(|p| Heap::open(&path, &options, p))?;
+    let heap_dumps =
+        with_progress(|p| heap::heap_dump_figures(heap.dump(), heap.census(), &options, p))?;
     print!("{}", report::summary::text(&heap));
+    print!("{}", report::summary::heap_dumps_text(&heap, &heap_dumps));
     println!();
     let all = histogram::histogram(heap.census(), SortBy::Shallow);
     print!(

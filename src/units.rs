@@ -67,9 +67,48 @@ pub fn hex_id(id: u64) -> String {
     format!("{id:#x}")
 }
 
+/// Milliseconds since the epoch as a UTC time: `"2026-11-24 21:03:55 UTC"`,
+/// with milliseconds when there are some (`"21:03:55.296"`).
+pub fn utc_time(ms: u64) -> String {
+    let (days, rest) = ((ms / 86_400_000) as i64, ms % 86_400_000);
+    // Howard Hinnant's civil_from_days.
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    let (h, m, s, milli) = (
+        rest / 3_600_000,
+        rest / 60_000 % 60,
+        rest / 1000 % 60,
+        rest % 1000,
+    );
+    let frac = if milli > 0 {
+        format!(".{milli:03}")
+    } else {
+        String::new()
+    };
+    format!("{year:04}-{month:02}-{day:02} {h:02}:{m:02}:{s:02}{frac} UTC")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn utc_times() {
+        assert_eq!(utc_time(0), "1970-01-01 00:00:00 UTC");
+        // The fixtures' header time.
+        assert_eq!(
+            utc_time(0x0000_01a2_0f5f_53a0),
+            "2026-11-24 21:03:55.296 UTC"
+        );
+        assert_eq!(utc_time(951_782_400_000), "2000-02-29 00:00:00 UTC");
+    }
 
     #[test]
     fn formats() {

@@ -4,6 +4,7 @@
 
 #![cfg(feature = "gui")]
 
+mod common;
 mod jdk;
 
 use std::time::{Duration, Instant};
@@ -379,4 +380,58 @@ fn compare_two_dumps_and_open_the_owner_of_the_growth() {
     h.run_steps(2);
     h.get_by_label("DiffSubject$Doomed");
     h.get_by_label("100 -> 400");
+}
+
+/// A file holding two heap dumps (as the old hprof agent writes): the
+/// Overview shows the last with a combo box of both; picking #0 reloads the
+/// file on that snapshot, with its own objects.
+#[test]
+fn overview_picks_another_heap_dump_of_the_file() {
+    use egui::accesskit::Role;
+    use egui_kittest::kittest::by;
+    let f = common::temp_file(&common::two_heap_dumps(common::Snapshots::Agent));
+    let mut h = harness();
+    h.run_steps(2);
+    let ctx = h.ctx.clone();
+    h.state_mut().open(f.path().to_path_buf(), &ctx);
+    let loaded = |app: &HeapscopeApp| app.doc.as_ref().is_some_and(|d| !d.is_loading());
+    wait_for(&mut h, "the file to load", loaded);
+    let heap = h.state().doc.as_ref().unwrap().heap.clone().unwrap();
+    assert_eq!(heap.census().records.heap_dump, Some(1));
+    assert_eq!(heap.object_count(), 9);
+    // The default's warning shows with the others.
+    h.get_by_label_contains("this file holds 2 heap dumps");
+
+    h.get(
+        by().role(Role::ComboBox)
+            .value("#1 of 2 (taken 2026-11-24 21:03:58.796 UTC)"),
+    )
+    .click();
+    h.run_steps(2);
+    h.get_by_label("#0 of 2 (taken 2026-11-24 21:03:56.296 UTC)")
+        .click();
+    h.run_steps(1);
+    wait_for(&mut h, "heap dump #0 to load", loaded);
+    let app = h.state();
+    assert_eq!(app.view, View::Overview);
+    let doc = app.doc.as_ref().unwrap();
+    assert!(doc.error.is_none(), "{:?}", doc.error);
+    assert_eq!(doc.path, f.path());
+    assert_eq!(doc.heap_dump, Some(0));
+    let name = f.path().file_name().unwrap().to_str().unwrap();
+    assert_eq!(doc.label(), format!("{name} #0"));
+    assert!(app.other.is_none());
+    let heap = doc.heap.clone().unwrap();
+    assert_eq!(heap.census().records.heap_dump, Some(0));
+    assert_eq!(heap.object_count(), 5);
+    assert!(heap.classes().find("Pear").is_none());
+    // Picked, so no warning; the combo box names the snapshot shown.
+    assert!(
+        h.query_by_label_contains("this file holds 2 heap dumps")
+            .is_none()
+    );
+    h.get(
+        by().role(Role::ComboBox)
+            .value("#0 of 2 (taken 2026-11-24 21:03:56.296 UTC)"),
+    );
 }

@@ -37,21 +37,34 @@ pub struct Facts {
     pub id_size: u32,
     pub layout: String,
     pub truncated: bool,
+    /// Heap dumps in the file, and whether the one compared (the last) was
+    /// taken by default rather than picked.
+    pub heap_dumps: usize,
+    pub heap_dump_defaulted: bool,
     /// The dump's own warnings (truncation, damage, a corrupt gzip stream).
     pub warnings: Vec<String>,
 }
 
 impl Facts {
+    /// `file` names the dump; in a file of several heap dumps, with the
+    /// one compared (`before.hprof #0`).
     fn of(census: &Census, file: &str) -> Facts {
+        let records = &census.records;
+        let file = match records.heap_dump {
+            Some(k) if records.heap_dumps.len() > 1 => format!("{file} #{k}"),
+            _ => file.to_string(),
+        };
         Facts {
-            file: file.to_string(),
+            file,
             objects: census.objects,
             shallow: census.shallow_total(),
             classes: census.counts.iter().filter(|c| c.instances > 0).count() as u64,
-            timestamp_ms: census.records.header.timestamp_ms,
+            timestamp_ms: records.timestamp_ms(),
             id_size: census.id_size(),
             layout: census.layout.layout.to_string(),
-            truncated: census.records.truncated_at.is_some(),
+            truncated: records.truncated_at.is_some(),
+            heap_dumps: records.heap_dumps.len(),
+            heap_dump_defaulted: records.heap_dump_defaulted,
             warnings: census.warnings.clone(),
         }
     }
@@ -422,19 +435,19 @@ pub fn snapshot_file(
 /// whole models. `progress` follows the baseline, then the current dump.
 pub fn snapshot_pair(
     paths: [&Path; 2],
-    options: &LoadOptions,
+    options: [&LoadOptions; 2],
     full: bool,
     progress: [&Progress; 2],
 ) -> Result<[Snapshot; 2], Error> {
     let (tx, rx) = std::sync::mpsc::channel();
     std::thread::scope(|scope| {
         let first = scope.spawn(|| {
-            snapshot_file(paths[0], options, full, progress[0], move || {
+            snapshot_file(paths[0], options[0], full, progress[0], move || {
                 let _ = tx.send(());
             })
         });
         let _ = rx.recv();
-        let second = snapshot_file(paths[1], options, full, progress[1], || {});
+        let second = snapshot_file(paths[1], options[1], full, progress[1], || {});
         let first = first.join().expect("the baseline's thread")?;
         Ok([first, second?])
     })
@@ -721,6 +734,17 @@ fn warnings(before: &Snapshot, after: &Snapshot, classes: &[ClassDelta]) -> Vec<
             "the baseline was written after the current dump: the deltas run backwards in time"
                 .to_string(),
         );
+    }
+    for (which, f, flag) in [
+        ("baseline", b, "--baseline-heap-dump"),
+        ("current", a, "--heap-dump"),
+    ] {
+        if f.heap_dump_defaulted {
+            out.push(format!(
+                "the {which} file holds {} heap dumps: comparing its last, {}; pick one with {flag} N",
+                f.heap_dumps, f.file
+            ));
+        }
     }
     for (which, f) in [("baseline", b), ("current", a)] {
         if f.truncated {

@@ -41,15 +41,20 @@ pub struct LoadJob {
 }
 
 impl LoadJob {
-    /// Starts loading `path`; `wake` is called after each result.
-    pub fn start(path: PathBuf, wake: impl Fn() + Send + 'static) -> LoadJob {
+    /// Starts loading `path` (its heap dump `heap_dump`, or the last);
+    /// `wake` is called after each result.
+    pub fn start(
+        path: PathBuf,
+        heap_dump: Option<usize>,
+        wake: impl Fn() + Send + 'static,
+    ) -> LoadJob {
         let progress = Arc::new(Progress::new());
         let (tx, rx) = channel();
         let p = progress.clone();
         std::thread::Builder::new()
             .name("heapscope-load".into())
             .spawn(move || {
-                if let Err(e) = load(&path, &p, &tx, &wake) {
+                if let Err(e) = load(&path, heap_dump, &p, &tx, &wake) {
                     let _ = tx.send(Loaded::Failed(e));
                 }
                 wake();
@@ -66,6 +71,7 @@ impl LoadJob {
 /// Runs every step of loading, sending each result as soon as it is ready.
 pub fn load(
     path: &std::path::Path,
+    heap_dump: Option<usize>,
     p: &Progress,
     tx: &Sender<Loaded>,
     wake: &dyn Fn(),
@@ -77,7 +83,11 @@ pub fn load(
     let mut times = Vec::new();
     let t = Instant::now();
     let dump = Dump::open(path, p).map_err(|e| e.to_string())?;
-    let census = Heap::take_census(&dump, &LoadOptions::default(), p).map_err(|e| e.to_string())?;
+    let options = LoadOptions {
+        heap_dump,
+        ..LoadOptions::default()
+    };
+    let census = Heap::take_census(&dump, &options, p).map_err(|e| e.to_string())?;
     times.push(("census", t.elapsed().as_secs_f64()));
     send(Loaded::Histogram(
         histogram::histogram(&census, SortBy::Shallow),

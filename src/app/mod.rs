@@ -125,6 +125,8 @@ pub enum Command {
     CloseComparison,
     /// Close the dump that is open but not shown.
     CloseOther,
+    /// Load another heap dump of the file shown (files with several).
+    PickHeapDump(usize),
 }
 
 /// A comparison of a baseline dump with the current one, by paths (either
@@ -188,6 +190,8 @@ impl Comparison {
 /// Everything known about the open dump; fields fill in as jobs finish.
 pub struct Document {
     pub path: PathBuf,
+    /// The heap dump asked for, in a file of several (`None`: the last).
+    pub heap_dump: Option<usize>,
     job: Option<LoadJob>,
     pub histogram: Option<Arc<Vec<Row>>>,
     pub heap: Option<Arc<Heap>>,
@@ -252,6 +256,7 @@ impl Document {
     fn new(path: PathBuf, job: Option<LoadJob>) -> Document {
         Document {
             path,
+            heap_dump: None,
             job,
             histogram: None,
             heap: None,
@@ -296,6 +301,16 @@ impl Document {
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_else(|| self.path.display().to_string())
+    }
+
+    /// The file name for people, with the heap dump shown when the file
+    /// holds several: `app.hprof #0`.
+    pub fn label(&self) -> String {
+        let records = self.heap.as_ref().map(|h| &h.census().records);
+        match records.and_then(|r| r.heap_dump.filter(|_| r.heap_dumps.len() > 1)) {
+            Some(k) => format!("{} #{k}", self.file_name()),
+            None => self.file_name(),
+        }
     }
 
     fn apply(&mut self, msg: Loaded) {
@@ -492,6 +507,33 @@ impl HeapscopeApp {
         app
     }
 
+    /// Opens heap dump `heap_dump` (or the last) of a file holding several.
+    pub fn open_heap_dump(&mut self, path: PathBuf, heap_dump: Option<usize>, ctx: &egui::Context) {
+        if heap_dump.is_none() {
+            return self.open(path, ctx);
+        }
+        if self.other.as_ref().is_some_and(|d| d.path == path) {
+            self.other = None;
+        }
+        let mut doc = self.start_loading_heap_dump(path, heap_dump, ctx);
+        doc.heap_dump = heap_dump;
+        if let Some(old) = self.doc.replace(doc) {
+            if self.doc.as_ref().is_some_and(|d| d.path != old.path) {
+                self.other = Some(old);
+            }
+        }
+        // A comparison of the snapshot replaced is no longer shown.
+        let path = &self.doc.as_ref().expect("set").path;
+        if self
+            .compare
+            .as_ref()
+            .is_some_and(|c| &c.baseline == path || &c.current == path)
+        {
+            self.compare = None;
+        }
+        self.forget_stale_comparison();
+    }
+
     /// Opens a dump, whatever the source (command line, dialog, drop). The
     /// dump shown so far stays open beside it, for comparisons.
     pub fn open(&mut self, path: PathBuf, ctx: &egui::Context) {
@@ -510,6 +552,15 @@ impl HeapscopeApp {
     }
 
     fn start_loading(&mut self, path: PathBuf, ctx: &egui::Context) -> Document {
+        self.start_loading_heap_dump(path, None, ctx)
+    }
+
+    fn start_loading_heap_dump(
+        &mut self,
+        path: PathBuf,
+        heap_dump: Option<usize>,
+        ctx: &egui::Context,
+    ) -> Document {
         let wake = {
             let ctx = ctx.clone();
             move || ctx.request_repaint()
@@ -519,7 +570,7 @@ impl HeapscopeApp {
             self.recent.insert(0, path.clone());
             self.recent.truncate(10);
         }
-        let job = LoadJob::start(path.clone(), wake);
+        let job = LoadJob::start(path.clone(), heap_dump, wake);
         Document::new(path, Some(job))
     }
 
@@ -670,6 +721,11 @@ impl HeapscopeApp {
                     self.forget_stale_comparison();
                 }
                 Command::OpenDemo => self.open_demo(ctx),
+                Command::PickHeapDump(k) => {
+                    if let Some(path) = self.doc.as_ref().map(|d| d.path.clone()) {
+                        self.open_heap_dump(path, Some(k), ctx);
+                    }
+                }
                 Command::Back => {
                     if let Some(doc) = &mut self.doc {
                         doc.back();
@@ -701,7 +757,7 @@ impl HeapscopeApp {
             Some(doc) if self.demo.as_ref().is_some_and(|d| d.path() == doc.path) => {
                 "heapscope - demo.hprof.gz".to_string()
             }
-            Some(doc) => format!("heapscope - {}", doc.file_name()),
+            Some(doc) => format!("heapscope - {}", doc.label()),
             None => "heapscope".to_string(),
         }
     }
@@ -746,7 +802,7 @@ impl HeapscopeApp {
                 });
                 if let Some(other) = &self.other {
                     if ui
-                        .button(format!("Close {}", other.file_name()))
+                        .button(format!("Close {}", other.label()))
                         .on_hover_text("The dump open beside the one shown")
                         .clicked()
                     {
@@ -814,7 +870,7 @@ impl HeapscopeApp {
         let current = self.doc.as_ref().map(|d| d.path.as_path());
         if let Some(other) = &self.other {
             ui.separator();
-            if ui.button(format!("{} (open)", other.file_name())).clicked() {
+            if ui.button(format!("{} (open)", other.label())).clicked() {
                 out.push(Command::CompareWith(other.path.clone()));
                 ui.close();
             }
@@ -971,9 +1027,9 @@ pub use crate::demo::{DEMO_DUMP, demo_file};
 const ICON: &[u8] =
     include_bytes!("../../assets/icons/hicolor/256x256/apps/io.github.heapscope.Heapscope.png");
 
-/// Opens the window: on `path` if given, on the built-in demo dump if
-/// `demo`, else on the start page.
-pub fn run(path: Option<PathBuf>, demo: bool) -> Result<(), String> {
+/// Opens the window: on `path` if given (its heap dump `heap_dump`, or
+/// the last), on the built-in demo dump if `demo`, else on the start page.
+pub fn run(path: Option<PathBuf>, demo: bool, heap_dump: Option<usize>) -> Result<(), String> {
     let started = std::time::Instant::now();
     let options = eframe::NativeOptions {
         viewport: egui::ViewportBuilder::default()
@@ -994,7 +1050,7 @@ pub fn run(path: Option<PathBuf>, demo: bool) -> Result<(), String> {
             // Frame timings count from the start of `run`, window creation included.
             app.frame_stats.started = Some(started);
             if let Some(p) = path {
-                app.open(p, &cc.egui_ctx);
+                app.open_heap_dump(p, heap_dump, &cc.egui_ctx);
             } else if demo {
                 app.open_demo(&cc.egui_ctx);
             }
@@ -1006,8 +1062,21 @@ pub fn run(path: Option<PathBuf>, demo: bool) -> Result<(), String> {
 
 /// Loads a dump completely in this thread (for screenshots and tests).
 pub fn load_document(path: &Path) -> Result<Document, String> {
+    load_heap_dump(path, None)
+}
+
+/// [`load_document`] of heap dump `heap_dump` (or the last) of the file.
+pub fn load_heap_dump(path: &Path, heap_dump: Option<usize>) -> Result<Document, String> {
     let (tx, rx) = std::sync::mpsc::channel();
-    jobs::load(path, &crate::progress::Progress::new(), &tx, &|| {})?;
+    jobs::load(
+        path,
+        heap_dump,
+        &crate::progress::Progress::new(),
+        &tx,
+        &|| {},
+    )?;
     drop(tx);
-    Ok(Document::from_results(path.to_path_buf(), rx))
+    let mut doc = Document::from_results(path.to_path_buf(), rx);
+    doc.heap_dump = heap_dump;
+    Ok(doc)
 }

@@ -4,7 +4,7 @@
 
 use std::path::Path;
 
-use super::{Comparison, Document, HeapscopeApp, View, load_document};
+use super::{Comparison, Document, HeapscopeApp, View, load_heap_dump};
 use crate::analysis::diff::{self, Snapshot};
 use crate::analysis::graph::Referents;
 use crate::progress::Progress;
@@ -12,17 +12,20 @@ use crate::progress::Progress;
 /// Loads `dump` completely, shows `view` (the inspector on the biggest
 /// object; the Finalizers view on the class with most finalizers; the
 /// comparison with `baseline`, on its section `compare_section`) and writes a `width` x `height` picture to
-/// `out`.
+/// `out`. `heap_dumps` picks the heap dump of `dump` and of `baseline`
+/// in files of several (`None`: the last).
+#[allow(clippy::too_many_arguments)]
 pub fn screenshot(
     dump: &Path,
     baseline: Option<&Path>,
+    heap_dumps: [Option<usize>; 2],
     view: View,
     compare_section: usize,
     out: &Path,
     width: f32,
     height: f32,
 ) -> Result<(), String> {
-    let mut doc = load_document(dump)?;
+    let mut doc = load_heap_dump(dump, heap_dumps[0])?;
     if std::env::var_os("HEAPSCOPE_FRAME_STATS").is_some() {
         let steps: Vec<String> = doc
             .timings
@@ -62,7 +65,7 @@ pub fn screenshot(
     }
     let mut app = HeapscopeApp::with_document(doc, view);
     if let Some(b) = baseline {
-        let other = load_document(b)?;
+        let other = load_heap_dump(b, heap_dumps[1])?;
         let mut compare = compare_documents(&other, app.doc.as_ref().expect("set"))?;
         compare.ui.section = compare_section;
         app.compare = Some(compare);

@@ -6,7 +6,12 @@ use rayon::prelude::*;
 use rustc_hash::FxHashMap;
 
 use super::classes::{ClassKind, ClassTable};
-use super::layout::{self, Layout, LayoutChoice, LayoutSource, Shape, SizeKey};
+use super::jvm::{self, CHECKPOINT, JvmInfo, SegmentIds};
+use super::layout::{
+    self, Candidate, LAYOUT_32, LAYOUTS_64, Layout, LayoutChoice, LayoutSource, NamedLayout,
+    SizeKey,
+};
+use super::shapes::{SizeModel, SizeRules};
 use crate::hprof::{BasicType, Error, RecordIndex, RootKind, SubRecord, SubRecords, push_warning};
 use crate::progress::{Phase, Progress};
 
@@ -73,7 +78,13 @@ enum SampleKey {
     ClassDump,
 }
 
-const SAMPLES_PER_SEGMENT: usize = 512;
+/// The first `SAMPLE_FIRST` objects of a segment, and then the first
+/// `SAMPLE_RUN` of every `SAMPLE_EVERY`, have the address gap to their
+/// successor measured, so that gaps come from the whole dump (an old
+/// single-segment dump starts with all its class dumps).
+const SAMPLE_FIRST: u64 = 512;
+const SAMPLE_EVERY: u64 = 4096;
+const SAMPLE_RUN: u64 = 64;
 
 /// The objects of one heap segment: how many, and the id range of those
 /// that are not class objects.
@@ -112,7 +123,11 @@ struct SegmentScan {
     value_lengths: FxHashMap<(u64, u32), (u64, u64)>,
     object_arrays: FxHashMap<u64, ArrayTally>,
     prim_arrays: [ArrayTally; 8],
-    samples: Vec<(u64, SampleKey)>,
+    /// (gap to the next object's id, what the object's size depends on)
+    /// for neighbouring objects whose ids increase.
+    gaps: Vec<(u64, SampleKey)>,
+    /// (id, offset) of every [`CHECKPOINT`]th object.
+    checkpoints: Vec<(u64, u64)>,
     error: Option<Error>,
 }
 
@@ -127,6 +142,8 @@ fn scan_segment(body: &[u8], offset: u64, id_size: u32) -> SegmentScan {
             e.0 += n;
         }
     };
+    // The previous object, when it was the previous record of the heap.
+    let mut previous: Option<(u64, SampleKey)> = None;
     for item in SubRecords::new(body, offset, id_size) {
         let (at, rec) = match item {
             Ok(r) => r,
@@ -199,21 +216,32 @@ fn scan_segment(body: &[u8], offset: u64, id_size: u32) -> SegmentScan {
             }
             SubRecord::HeapDumpInfo { .. } => None,
         };
-        if let Some((_, SampleKey::ClassDump)) = sample {
-            s.objects.class_objects += 1;
-        } else if let Some((id, _)) = sample {
-            let o = &mut s.objects;
-            if o.count > 0 && id <= o.max_id {
-                o.increasing = false;
+        match sample {
+            Some((_, SampleKey::ClassDump)) => {
+                s.objects.class_objects += 1;
+                previous = None;
             }
-            o.count += 1;
-            o.min_id = o.min_id.min(id);
-            o.max_id = o.max_id.max(id);
-        }
-        if let Some(sample) = sample {
-            if s.samples.len() < SAMPLES_PER_SEGMENT {
-                s.samples.push(sample);
+            Some((id, key)) => {
+                let o = &mut s.objects;
+                if o.count > 0 && id <= o.max_id {
+                    o.increasing = false;
+                }
+                if o.count % CHECKPOINT == 0 {
+                    s.checkpoints.push((id, at));
+                }
+                if o.count < SAMPLE_FIRST || o.count % SAMPLE_EVERY < SAMPLE_RUN {
+                    if let Some((prev, prev_key)) = previous {
+                        if id > prev && id - prev <= 1 << 20 {
+                            s.gaps.push((id - prev, prev_key));
+                        }
+                    }
+                }
+                o.count += 1;
+                o.min_id = o.min_id.min(id);
+                o.max_id = o.max_id.max(id);
+                previous = Some((id, key));
             }
+            None => {}
         }
     }
     end_run(&mut s, run);
@@ -248,87 +276,9 @@ pub struct Census {
     pub instance_sizes: Vec<u64>,
     /// Per class index: the size of its class object (`java.lang.Class` mirror).
     pub mirror_sizes: Vec<u64>,
+    /// The JVM that wrote the dump, as far as the heap tells.
+    pub jvm: JvmInfo,
     pub warnings: Vec<String>,
-}
-
-/// Bytes HotSpot adds to instances of some classes in fields the dump does
-/// not list (`javaClasses.hpp` injected fields): (class, primitive bytes,
-/// references). Subclasses inherit them.
-const INJECTED: [(&str, u32, u32); 6] = [
-    // klass, array_klass (metadata pointers), oop_size,
-    // static_oop_field_count; protection_domain, signers, source_file.
-    ("java.lang.Class", 24, 3),
-    ("java.lang.ClassLoader", 8, 0),
-    ("java.lang.Module", 8, 0),
-    ("java.lang.invoke.MemberName", 8, 0),
-    // vmdependencies and last_cleanup (up to JDK 21; later in CallSite).
-    (
-        "java.lang.invoke.MethodHandleNatives$CallSiteContext",
-        16,
-        0,
-    ),
-    // vmtarget (a Method*); before JDK 22 also vmholder (a Class).
-    ("java.lang.invoke.ResolvedMethodName", 8, 1),
-];
-
-/// The shape of every class's instances, with what HotSpot adds to them.
-fn shapes(classes: &ClassTable) -> Vec<Shape> {
-    // Up to JDK 18 java.lang.Thread has a @Contended group (128 bytes of
-    // padding on each side) and is laid out on its own, subclasses' fields
-    // after it; from JDK 19 (which has Thread$FieldHolder) the VM injects
-    // jvmti_thread_state (8), a transition count (4), a flag (1) and
-    // jfr_epoch (2) instead.
-    let modern_thread = classes.find("java.lang.Thread$FieldHolder").is_some();
-    // From JDK 22 CallSite itself carries vmdependencies and last_cleanup.
-    let call_site_context = classes
-        .find("java.lang.invoke.MethodHandleNatives$CallSiteContext")
-        .is_some();
-    (0..classes.len() as u32)
-        .map(|idx| {
-            let mut shape = Shape::default();
-            for (_, class) in classes.ancestors(idx) {
-                if class.name == "java.lang.Thread" && !modern_thread && shape.padded.is_none() {
-                    // Everything from here up goes into the padded part.
-                    shape.padded = Some((0, 0));
-                }
-                let (ip, mut ir) = INJECTED
-                    .iter()
-                    .find(|(n, _, _)| *n == class.name)
-                    .map(|&(_, p, r)| (p, r))
-                    .unwrap_or(match class.name.as_str() {
-                        "java.lang.Thread" if modern_thread => (15, 0),
-                        "java.lang.Thread" => (256, 0),
-                        "java.lang.invoke.CallSite" if !call_site_context => (16, 0),
-                        _ => (0, 0),
-                    });
-                if class.fields.iter().any(|f| f.name == "vmholder") {
-                    ir = 0; // a declared field since JDK 22, no longer injected
-                }
-                let own_refs = class
-                    .fields
-                    .iter()
-                    .filter(|f| f.ty == BasicType::Object)
-                    .count() as u32;
-                let own_prim: u32 = class
-                    .fields
-                    .iter()
-                    .filter(|f| f.ty != BasicType::Object)
-                    .map(|f| f.ty.size(8))
-                    .sum();
-                match &mut shape.padded {
-                    Some((p, r)) => {
-                        *p += own_prim + ip;
-                        *r += own_refs + ir;
-                    }
-                    None => {
-                        shape.prim += own_prim + ip;
-                        shape.refs += own_refs + ir;
-                    }
-                }
-            }
-            shape
-        })
-        .collect()
 }
 
 impl Census {
@@ -431,17 +381,23 @@ impl Census {
         }
         check_value_lengths(&classes, &value_lengths, &mut warnings);
 
-        let shapes = shapes(&classes);
-        let layout = match layout_override {
-            Some(l) => LayoutChoice {
-                layout: l,
-                source: LayoutSource::Override,
-            },
-            None => {
-                let pairs = gap_pairs(&scans, &classes, &shapes, id_size);
-                layout::infer(id_size, &pairs)
-            }
-        };
+        let segment_ids: Vec<SegmentIds> = records
+            .segments
+            .iter()
+            .zip(&scans)
+            .map(|(seg, scan)| SegmentIds {
+                offset: seg.offset,
+                len: seg.len,
+                min_id: scan.objects.min_id,
+                max_id: scan.objects.max_id,
+                increasing: scan.objects.increasing,
+                checkpoints: scan.checkpoints.clone(),
+            })
+            .collect();
+        let jvm = jvm::detect(data, id_size, &classes, &segment_ids);
+        drop(segment_ids);
+        let pairs = gap_pairs(&scans, &classes, id_size);
+        let (layout, sizes) = choose_layout(id_size, &jvm, &classes, layout_override, &pairs);
 
         let mut census = Census {
             records,
@@ -456,16 +412,13 @@ impl Census {
             segment_objects,
             class_dumps,
             class_class,
-            instance_sizes: Vec::new(),
+            instance_sizes: sizes,
             mirror_sizes: Vec::new(),
+            jvm,
             warnings,
         };
-        census.instance_sizes = shapes
-            .iter()
-            .map(|&s| census.layout.layout.shape_size(s))
-            .collect();
         census.mirror_sizes = (0..census.classes.len() as u32)
-            .map(|i| census.class_object_size(i, &shapes))
+            .map(|i| census.class_object_size(i))
             .collect();
         census.counts = census.count_classes(&instances, &object_arrays, &prim_arrays);
         Ok(census)
@@ -509,11 +462,10 @@ impl Census {
 
     /// Estimated size of a class's `java.lang.Class` mirror: the mirror's
     /// own fields plus the class's static fields, which HotSpot stores in it.
-    fn class_object_size(&self, class: u32, shapes: &[Shape]) -> u64 {
+    fn class_object_size(&self, class: u32) -> u64 {
         let l = &self.layout.layout;
-        let cc = shapes[self.class_class as usize];
-        let mut prim = cc.prim as u64;
-        let mut refs = cc.refs as u64;
+        let (mut prim, mut refs) =
+            SizeModel::new(l, self.layout.rules).field_totals(&self.classes, self.class_class);
         for s in &self.classes.get(class).statics {
             if s.name.starts_with('<') {
                 continue; // <resolved_references>, <init_lock>: VM data, not statics
@@ -592,20 +544,11 @@ fn check_value_lengths(
     }
 }
 
-/// (gap, size key) for neighbouring sampled objects whose addresses increase.
-fn gap_pairs(
-    scans: &[SegmentScan],
-    classes: &ClassTable,
-    shapes: &[Shape],
-    id_size: u32,
-) -> Vec<(u64, SizeKey)> {
+/// (gap, size key) for the measured neighbouring objects.
+fn gap_pairs(scans: &[SegmentScan], classes: &ClassTable, id_size: u32) -> Vec<(u64, SizeKey)> {
     let mut pairs = Vec::new();
     for scan in scans {
-        for w in scan.samples.windows(2) {
-            let ((id, key), (next, _)) = (w[0], w[1]);
-            if next <= id || next - id > 1 << 20 {
-                continue;
-            }
+        for &(gap, key) in &scan.gaps {
             let key = match key {
                 SampleKey::Instance(cid) => {
                     let Some(idx) = classes.by_id(cid) else {
@@ -615,7 +558,7 @@ fn gap_pairs(
                     if c.kind != ClassKind::Instance || c.dump_offset.is_none() {
                         continue;
                     }
-                    SizeKey::Instance(shapes[idx as usize])
+                    SizeKey::Instance(idx)
                 }
                 SampleKey::ObjectArray(count) => SizeKey::Array { elem: None, count },
                 SampleKey::PrimitiveArray(t, count) => SizeKey::Array {
@@ -624,8 +567,184 @@ fn gap_pairs(
                 },
                 SampleKey::ClassDump => continue,
             };
-            pairs.push((next - id, key));
+            pairs.push((gap, key));
         }
     }
     pairs
+}
+
+/// The JDK feature releases whose field rules may apply, with where that
+/// comes from. With the version unknown, both field orders are tried.
+fn rule_options(jvm: &JvmInfo, classes: &ClassTable) -> (Vec<SizeRules>, String) {
+    if let (Some(f), Some(v)) = (jvm.feature, &jvm.version) {
+        let from = jvm.source.unwrap_or("the heap");
+        return (
+            vec![SizeRules::of_feature(f)],
+            format!("by the JVM version ({v}, from {from})"),
+        );
+    }
+    // Classes every JVM of a release loads tell its generation (the module
+    // system from JDK 9, Thread$FieldHolder from JDK 19), not the field
+    // order: both are tried, the JDK 15+ one first.
+    let packed = if classes.find("java.lang.Thread$FieldHolder").is_some() {
+        21
+    } else {
+        17
+    };
+    let legacy = if classes.find("java.lang.Module").is_some() {
+        11
+    } else {
+        8
+    };
+    let options = vec![SizeRules::of_feature(packed), SizeRules::of_feature(legacy)];
+    (options, "JVM version unknown".to_string())
+}
+
+/// Whether a 64-bit layout exists in a JDK release.
+fn layout_in(named: &NamedLayout, rules: SizeRules) -> bool {
+    let f = rules.feature;
+    match named.name {
+        // Compressed class pointers without compressed oops: JDK 15+.
+        "wide-oops" => f >= 15,
+        "wide" => f <= 21,
+        "wide-packed" => f >= 22,
+        "compact-headers" => f >= 24,
+        _ => true,
+    }
+}
+
+/// The default of 64-bit HotSpot: compressed oops from 6u23 (heaps under
+/// 32 GB), wide before.
+fn default_64(jvm: &JvmInfo) -> NamedLayout {
+    let before_6u23 = jvm.version.as_deref().is_some_and(|v| {
+        v.strip_prefix("1.6.0_")
+            .and_then(|u| {
+                u.split(|c: char| !c.is_ascii_digit())
+                    .next()?
+                    .parse::<u32>()
+                    .ok()
+            })
+            .is_some_and(|u| u < 23)
+            || v.starts_with("1.5")
+    });
+    if before_6u23 {
+        LAYOUTS_64[2]
+    } else {
+        LAYOUTS_64[0]
+    }
+}
+
+/// Picks the object layout and field rules: the override or the candidate
+/// that predicts the most address gaps, among those the JVM version
+/// allows. Returns the choice and its instance sizes.
+fn choose_layout(
+    id_size: u32,
+    jvm: &JvmInfo,
+    classes: &ClassTable,
+    layout_override: Option<Layout>,
+    pairs: &[(u64, SizeKey)],
+) -> (LayoutChoice, Vec<u64>) {
+    let (rules, rules_from) = rule_options(jvm, classes);
+    let sixty_four = id_size == 8 || jvm.data_model == Some(64);
+    let layouts: Vec<NamedLayout> = match layout_override {
+        Some(layout) => vec![NamedLayout {
+            name: layout.name().unwrap_or("custom"),
+            description: "set with --layout",
+            layout,
+        }],
+        None if sixty_four => LAYOUTS_64.to_vec(),
+        None => vec![LAYOUT_32],
+    };
+    let candidates: Vec<Candidate> = layouts
+        .iter()
+        .flat_map(|named| rules.iter().map(move |&r| (named, r)))
+        .filter(|(named, r)| {
+            layout_override.is_some()
+                || jvm.feature.is_none()
+                || !sixty_four
+                || layout_in(named, *r)
+        })
+        .map(|(&named, rules)| Candidate {
+            layout: named,
+            rules,
+            sizes: SizeModel::new(&named.layout, rules).instance_sizes(classes),
+        })
+        .collect();
+    let (best, inferred) = infer_or_assume(id_size, jvm, &candidates, pairs);
+    let chosen = &candidates[best];
+    let rules_from = match (&inferred, rules.len()) {
+        (_, 1) => rules_from,
+        (LayoutSource::Inferred { .. }, _) => format!("{rules_from}: chosen by the address gaps"),
+        _ => format!("{rules_from}: assumed"),
+    };
+    let source = if layout_override.is_some() {
+        LayoutSource::Override
+    } else {
+        inferred
+    };
+    let choice = LayoutChoice {
+        layout: chosen.layout.layout,
+        rules: chosen.rules,
+        source,
+        rules_from,
+    };
+    let sizes = candidates.into_iter().nth(best).expect("chosen").sizes;
+    (choice, sizes)
+}
+
+/// The candidate the gaps choose, or a default when they measure nothing:
+/// no gaps, or ids that are not addresses (the old hprof agent writes
+/// 4-byte serial numbers even on a 64-bit JVM).
+fn infer_or_assume(
+    id_size: u32,
+    jvm: &JvmInfo,
+    candidates: &[Candidate],
+    pairs: &[(u64, SizeKey)],
+) -> (usize, LayoutSource) {
+    let default = |named: NamedLayout| {
+        candidates
+            .iter()
+            .position(|c| c.layout.name == named.name)
+            .unwrap_or(0)
+    };
+    if pairs.is_empty() {
+        let why = if id_size == 8 || jvm.data_model == Some(64) {
+            "no neighbouring objects to measure; the 64-bit default".to_string()
+        } else {
+            "4-byte identifiers and no neighbouring objects to measure: a 32-bit JVM".to_string()
+        };
+        let named = if id_size == 8 || jvm.data_model == Some(64) {
+            default_64(jvm)
+        } else {
+            LAYOUT_32
+        };
+        return (default(named), LayoutSource::Assumed(why));
+    }
+    let (best, source) = layout::infer(candidates, pairs);
+    if let LayoutSource::Inferred { gaps, matched, .. } = &source {
+        // Addresses predict most gaps (dead objects between live ones make
+        // some unpredictable); serial numbers almost none.
+        if id_size == 4 && *matched * 4 < *gaps {
+            let vm = jvm.vm_name.as_deref().unwrap_or("no VM name");
+            let (named, why) = if jvm.data_model == Some(64) {
+                let named = default_64(jvm);
+                (
+                    named,
+                    format!(
+                        "the 4-byte ids are not addresses (no layout predicts more than {matched} of {gaps} gaps) and the JVM is 64-bit ({vm}): {}, its default",
+                        named.name
+                    ),
+                )
+            } else {
+                (
+                    LAYOUT_32,
+                    format!(
+                        "the 4-byte ids are not addresses (no layout predicts more than {matched} of {gaps} gaps) and nothing says the JVM was 64-bit ({vm}): a 32-bit JVM"
+                    ),
+                )
+            };
+            return (default(named), LayoutSource::Assumed(why));
+        }
+    }
+    (best, source)
 }

@@ -6,6 +6,8 @@
 
 use std::fmt;
 
+use super::shapes::{FieldOrder, SizeRules};
+
 /// Object layout of the JVM that wrote the dump.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Layout {
@@ -79,7 +81,7 @@ pub const LAYOUT_32: NamedLayout = NamedLayout {
 
 impl Layout {
     #[inline]
-    fn align_up(&self, n: u64) -> u64 {
+    pub fn align_up(&self, n: u64) -> u64 {
         let a = self.align as u64;
         n.div_ceil(a) * a
     }
@@ -189,18 +191,23 @@ pub enum LayoutSource {
         gaps: u64,
         /// Of those, how many gaps equal the predicted size.
         matched: u64,
-        /// The next best layout and how many it matched.
-        runner_up: Option<(&'static str, u64)>,
+        /// The next best candidate and how many it matched.
+        runner_up: Option<(String, u64)>,
     },
-    /// No usable address gaps (hand-made or tiny dump): a default.
-    Assumed(&'static str),
+    /// Nothing to measure (hand-made or tiny dump, or ids that are not
+    /// addresses): a default, and why.
+    Assumed(String),
 }
 
 /// The layout in use and why.
 #[derive(Clone, Debug)]
 pub struct LayoutChoice {
     pub layout: Layout,
+    /// How fields are placed (by JDK version).
+    pub rules: SizeRules,
     pub source: LayoutSource,
+    /// Where the field rules come from: the JVM version, or the gaps.
+    pub rules_from: String,
 }
 
 impl LayoutChoice {
@@ -222,9 +229,11 @@ impl LayoutChoice {
             .name()
             .map(|n| format!("{n} ({})", self.layout))
             .unwrap_or_else(|| self.layout.to_string());
-        match &self.source {
-            LayoutSource::Override => format!("{name}; set on the command line"),
-            LayoutSource::Assumed(why) => format!("{name}; assumed: {why}"),
+        let mut s = match &self.source {
+            LayoutSource::Override => format!("{name}; set with --layout"),
+            LayoutSource::Assumed(why) => {
+                format!("{name}; assumed: {why} (--layout overrides)")
+            }
             LayoutSource::Inferred {
                 gaps,
                 matched,
@@ -242,93 +251,89 @@ impl LayoutChoice {
                 }
                 s
             }
-        }
-    }
-}
-
-/// What an instance's size depends on: its fields' primitive bytes and
-/// reference count, the fields the VM injects included.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct Shape {
-    pub prim: u32,
-    pub refs: u32,
-    /// Fields of an ancestor that HotSpot lays out and aligns on its own
-    /// before the subclasses' fields (java.lang.Thread, whose @Contended
-    /// padding or injected fields subclasses cannot share): (prim, refs).
-    pub padded: Option<(u32, u32)>,
-}
-
-impl Layout {
-    /// Size of an instance of this shape.
-    pub fn shape_size(&self, s: Shape) -> u64 {
-        match s.padded {
-            None => self.instance_size(s.prim as u64, s.refs as u64),
-            Some((p, r)) => {
-                let base = self.instance_size(p as u64, r as u64);
-                self.align_up(base + s.prim as u64 + s.refs as u64 * self.reference as u64)
-            }
-        }
+        };
+        s.push_str(&format!(
+            "; {}, {}",
+            self.rules.order.describe(),
+            self.rules_from
+        ));
+        s
     }
 }
 
 /// What the size of a sampled object depends on.
 #[derive(Clone, Copy, Debug)]
 pub enum SizeKey {
-    Instance(Shape),
+    /// An instance of this class index.
+    Instance(u32),
     /// An array; `elem` is `None` for object arrays (reference-sized).
-    Array {
-        elem: Option<u32>,
-        count: u32,
-    },
+    Array { elem: Option<u32>, count: u32 },
 }
 
-fn predicted(l: &Layout, key: SizeKey) -> u64 {
-    match key {
-        SizeKey::Instance(shape) => l.shape_size(shape),
-        SizeKey::Array { elem, count } => l.array_size(elem.unwrap_or(l.reference), count as u64),
+/// A layout and field rules to try, with the instance sizes they give.
+pub struct Candidate {
+    pub layout: NamedLayout,
+    pub rules: SizeRules,
+    /// Per class index: the shallow size of one instance.
+    pub sizes: Vec<u64>,
+}
+
+impl Candidate {
+    fn predicted(&self, key: SizeKey) -> u64 {
+        let l = &self.layout.layout;
+        match key {
+            SizeKey::Instance(c) => self.sizes[c as usize],
+            SizeKey::Array { elem, count } => {
+                l.array_size(elem.unwrap_or(l.reference), count as u64)
+            }
+        }
+    }
+
+    fn label(&self, all: &[Candidate]) -> String {
+        // Name the field rules only where candidates differ in them.
+        if all.iter().all(|c| c.rules.order == self.rules.order) {
+            self.layout.name.to_string()
+        } else {
+            format!(
+                "{} with JDK {} fields",
+                self.layout.name,
+                match self.rules.order {
+                    FieldOrder::Legacy => "6-14",
+                    FieldOrder::Packed => "15+",
+                }
+            )
+        }
     }
 }
 
-/// Chooses the candidate that predicts the most gaps. `pairs` yields
-/// (gap to the next object's address, what the object's size depends on).
-pub fn infer(id_size: u32, pairs: &[(u64, SizeKey)]) -> LayoutChoice {
-    let candidates: Vec<NamedLayout> = if id_size == 4 {
-        vec![LAYOUT_32]
-    } else {
-        LAYOUTS_64.to_vec()
-    };
-    if pairs.is_empty() || candidates.len() == 1 {
-        return LayoutChoice {
-            layout: candidates[0].layout,
-            source: LayoutSource::Assumed(if id_size == 4 {
-                "4-byte identifiers mean a 32-bit JVM"
-            } else {
-                "no neighbouring objects to measure; the 64-bit default"
-            }),
-        };
-    }
+/// Chooses the candidate that predicts the most gaps; `pairs` holds (gap
+/// to the next object's address, what the object's size depends on). On
+/// a tie, the earlier candidate. Returns the index of the chosen one.
+pub fn infer(candidates: &[Candidate], pairs: &[(u64, SizeKey)]) -> (usize, LayoutSource) {
     let mut scores: Vec<(u64, usize)> = candidates
         .iter()
         .enumerate()
         .map(|(i, c)| {
             let m = pairs
                 .iter()
-                .filter(|(gap, key)| predicted(&c.layout, *key) == *gap)
+                .filter(|(gap, key)| c.predicted(*key) == *gap)
                 .count() as u64;
             (m, i)
         })
         .collect();
-    // Most matches first; on a tie the earlier (more common) layout.
+    // Most matches first; on a tie the earlier (more common) candidate.
     scores.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
     let (matched, best) = scores[0];
-    LayoutChoice {
-        layout: candidates[best].layout,
-        source: LayoutSource::Inferred {
+    (
+        best,
+        LayoutSource::Inferred {
             gaps: pairs.len() as u64,
             matched,
-            runner_up: scores.get(1).map(|&(m, i)| (candidates[i].name, m)),
+            runner_up: scores
+                .get(1)
+                .map(|&(m, i)| (candidates[i].label(candidates), m)),
         },
-    }
+    )
 }
 
 #[cfg(test)]
@@ -349,13 +354,6 @@ mod tests {
         let p = LAYOUTS_64[3].layout;
         assert_eq!(p.array_size(4, 1), 24);
         assert_eq!(p.array_size(8, 1), 32);
-        // A Thread-like class laid out on its own, then a subclass byte.
-        let shape = Shape {
-            prim: 1,
-            refs: 0,
-            padded: Some((4, 1)),
-        };
-        assert_eq!(c.shape_size(shape), 32); // align(12+4+4=20 -> 24, +1) = 32
     }
 
     #[test]
@@ -371,14 +369,19 @@ mod tests {
     }
 
     #[test]
-    fn infers_the_layout_that_predicts_gaps() {
-        let truth = LAYOUTS_64[1].layout;
+    fn infers_the_candidate_that_predicts_gaps() {
+        let rules = SizeRules::of_feature(17);
+        let candidates: Vec<Candidate> = LAYOUTS_64
+            .iter()
+            .map(|&layout| Candidate {
+                layout,
+                rules,
+                sizes: vec![layout.layout.instance_size(4, 1)],
+            })
+            .collect();
+        let truth = &candidates[1];
         let keys = [
-            SizeKey::Instance(Shape {
-                prim: 4,
-                refs: 1,
-                padded: None,
-            }),
+            SizeKey::Instance(0),
             SizeKey::Array {
                 elem: None,
                 count: 3,
@@ -387,15 +390,17 @@ mod tests {
                 elem: Some(1),
                 count: 5,
             },
-            SizeKey::Instance(Shape {
-                prim: 0,
-                refs: 3,
-                padded: None,
-            }),
         ];
-        let pairs: Vec<_> = keys.iter().map(|&k| (predicted(&truth, k), k)).collect();
-        let choice = infer(8, &pairs);
-        assert_eq!(choice.layout, truth);
-        assert_eq!(choice.confidence(), 1.0);
+        let pairs: Vec<_> = keys.iter().map(|&k| (truth.predicted(k), k)).collect();
+        let (best, source) = infer(&candidates, &pairs);
+        assert_eq!(best, 1);
+        assert!(matches!(
+            source,
+            LayoutSource::Inferred {
+                gaps: 3,
+                matched: 3,
+                ..
+            }
+        ));
     }
 }

@@ -5,9 +5,11 @@
 
 pub mod census;
 pub mod classes;
+pub mod jvm;
 pub mod layout;
 pub mod objects;
 pub mod refs;
+pub mod shapes;
 pub mod strings;
 mod threads;
 
@@ -29,6 +31,9 @@ use refs::Csr;
 pub struct LoadOptions {
     /// Use this object layout instead of inferring it.
     pub layout: Option<Layout>,
+    /// Which heap dump of the file to load (0-based, see
+    /// [`crate::hprof::HeapDump`]); the last one if `None`.
+    pub heap_dump: Option<usize>,
 }
 
 /// Opens a dump and takes its census: enough for the summary figures and
@@ -46,10 +51,54 @@ pub fn open_census(
 fn take_census(dump: &Dump, options: &LoadOptions, progress: &Progress) -> Result<Census, Error> {
     let data = dump.bytes();
     let mut records = RecordIndex::scan(data, progress)?;
+    // Only the selected heap dump's segments, and so its CLASS DUMPs and
+    // roots, go into the census; the top-level records are shared.
+    records.select_heap_dump(options.heap_dump)?;
     records
         .warnings
         .splice(0..0, dump.warnings().iter().cloned());
     Census::take(data, records, options.layout, progress)
+}
+
+/// One heap dump of a file with its figures.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct HeapDumpFigures {
+    pub index: usize,
+    pub timestamp_ms: u64,
+    /// Objects, class objects included.
+    pub objects: u64,
+    pub shallow_bytes: u64,
+}
+
+/// The figures of every heap dump in the file of `census`: the selected
+/// one's from `census`, the others' from a census of their own (taken with
+/// the same options, so each one's figures are those it shows when picked).
+pub fn heap_dump_figures(
+    dump: &Dump,
+    census: &Census,
+    options: &LoadOptions,
+    progress: &Progress,
+) -> Result<Vec<HeapDumpFigures>, Error> {
+    let records = &census.records;
+    let mut out = Vec::with_capacity(records.heap_dumps.len());
+    for d in &records.heap_dumps {
+        let (objects, shallow_bytes) = if Some(d.index) == records.heap_dump {
+            (census.objects, census.shallow_total())
+        } else {
+            let mut other = records.clone();
+            other.warnings.clear();
+            other.select_heap_dump(Some(d.index))?;
+            let c = Census::take(dump.bytes(), other, options.layout, progress)?;
+            (c.objects, c.shallow_total())
+        };
+        out.push(HeapDumpFigures {
+            index: d.index,
+            timestamp_ms: d.timestamp_ms,
+            objects,
+            shallow_bytes,
+        });
+    }
+    Ok(out)
 }
 
 /// A GC root, resolved to an object when the id has a record.

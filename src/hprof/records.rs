@@ -171,8 +171,27 @@ pub struct Segment {
     pub len: u64,
 }
 
+/// One heap dump (snapshot) in the file: a HEAP DUMP record, or a run of
+/// HEAP DUMP SEGMENT records up to a HEAP DUMP END. Most files hold one;
+/// the old `-agentlib:hprof` agent writes one per dump request.
+#[derive(Clone, Debug)]
+pub struct HeapDump {
+    /// 0-based, in file order, as Eclipse MAT numbers them (`#0`, `#1`).
+    pub index: usize,
+    /// File offset of its first record.
+    pub offset: u64,
+    /// When it was taken, ms since the epoch: the header's timestamp plus
+    /// its first record's time field (microseconds after the header's).
+    pub timestamp_ms: u64,
+    /// Its bodies, in file order (zero-length ones left out).
+    pub segments: Vec<Segment>,
+    /// A HEAP DUMP record, or segments ended by HEAP DUMP END.
+    pub complete: bool,
+}
+
 /// Everything the top-level records say, with heap segments located but not
 /// parsed. Built by one sequential pass that reads record headers only.
+#[derive(Clone)]
 pub struct RecordIndex {
     pub header: Header,
     /// STRING IN UTF8: id -> (file offset of the text, its length).
@@ -181,7 +200,15 @@ pub struct RecordIndex {
     pub frames: Vec<StackFrame>,
     pub traces: Vec<StackTrace>,
     pub thread_starts: Vec<ThreadStart>,
+    /// The segments of the selected heap dump: what the census reads.
     pub segments: Vec<Segment>,
+    /// Every heap dump in the file, in order.
+    pub heap_dumps: Vec<HeapDump>,
+    /// The index of the selected heap dump (`None` if the file has none):
+    /// the last one unless [`RecordIndex::select_heap_dump`] picks another.
+    pub heap_dump: Option<usize>,
+    /// The selection was the default (the last) in a file of several.
+    pub heap_dump_defaulted: bool,
     /// How many records of each tag.
     pub record_counts: BTreeMap<u8, u64>,
     pub warnings: Vec<String>,
@@ -204,6 +231,9 @@ impl RecordIndex {
             traces: Vec::new(),
             thread_starts: Vec::new(),
             segments: Vec::new(),
+            heap_dumps: Vec::new(),
+            heap_dump: None,
+            heap_dump_defaulted: false,
             record_counts: BTreeMap::new(),
             warnings: Vec::new(),
             truncated_at: None,
@@ -212,6 +242,8 @@ impl RecordIndex {
         progress.start(Phase::Reading, data.len() as u64);
         let mut at = header.records_start as usize;
         let mut records = 0u64;
+        // A run of segments not yet ended by HEAP DUMP END.
+        let mut open_run = false;
         while at < data.len() {
             records += 1;
             if records % 65536 == 0 {
@@ -231,16 +263,18 @@ impl RecordIndex {
                 break;
             }
             let tag = data[at];
+            let time_us = u32::from_be_bytes(data[at + 1..at + 5].try_into().expect("4 bytes"));
             let len = u32::from_be_bytes(data[at + 5..at + 9].try_into().expect("4 bytes")) as u64;
             let body_start = at + 9;
             let available = (data.len() - body_start) as u64;
             *index.record_counts.entry(tag).or_default() += 1;
             if len > available {
                 if tag == 0x0C || tag == 0x1C {
-                    index.segments.push(Segment {
+                    let segment = Segment {
                         offset: body_start as u64,
                         len: available,
-                    });
+                    };
+                    index.add_segment(tag, record_offset, time_us, segment, &mut open_run);
                 }
                 index.truncate(
                     data.len() as u64,
@@ -314,15 +348,22 @@ impl RecordIndex {
                 })(),
                 0x0C | 0x1C => {
                     if len > 0 {
-                        index.segments.push(Segment {
+                        let segment = Segment {
                             offset: body_start as u64,
                             len,
-                        });
+                        };
+                        index.add_segment(tag, record_offset, time_us, segment, &mut open_run);
                     }
                     Ok(())
                 }
                 0x2C => {
                     index.has_heap_dump_end = true;
+                    if open_run {
+                        open_run = false;
+                        if let Some(d) = index.heap_dumps.last_mut() {
+                            d.complete = true;
+                        }
+                    }
                     Ok(())
                 }
                 // UNLOAD CLASS, ALLOC SITES, HEAP SUMMARY, END THREAD, CPU
@@ -340,22 +381,108 @@ impl RecordIndex {
             at = body_start + len as usize;
         }
         progress.set(data.len() as u64);
-        if index.truncated_at.is_none() && !index.has_heap_dump_end {
+        if let Some(last) = index.heap_dumps.last() {
+            index.heap_dump = Some(last.index);
+            index.segments = last.segments.clone();
+        }
+        if index.truncated_at.is_none() {
             // Segmented dumps end with HEAP DUMP END; a single HEAP DUMP
             // record (1.0.1, old agents) has none. A file cut exactly
             // between two records shows only this way.
             let end = data.len();
-            if index.record_counts.contains_key(&0x1C) {
+            let unended =
+                open_run || (!index.has_heap_dump_end && index.record_counts.contains_key(&0x1C));
+            if unended {
                 index.warn(format!(
                     "the dump may be truncated at byte {end}: its HEAP DUMP SEGMENTs are not followed by a HEAP DUMP END record"
                 ));
-            } else if !index.record_counts.contains_key(&0x0C) {
+            } else if !index.has_heap_dump_end && !index.record_counts.contains_key(&0x0C) {
                 index.warn(format!(
                     "the dump may be truncated at byte {end}: it has no HEAP DUMP or HEAP DUMP SEGMENT record"
                 ));
             }
         }
         Ok(index)
+    }
+
+    /// Adds a heap dump body: a HEAP DUMP (0x0C) is a heap dump of its own,
+    /// a HEAP DUMP SEGMENT (0x1C) joins the open run or starts one.
+    fn add_segment(
+        &mut self,
+        tag: u8,
+        record_offset: u64,
+        time_us: u32,
+        segment: Segment,
+        open_run: &mut bool,
+    ) {
+        if tag == 0x0C || !*open_run {
+            self.heap_dumps.push(HeapDump {
+                index: self.heap_dumps.len(),
+                offset: record_offset,
+                timestamp_ms: self.header.timestamp_ms + time_us as u64 / 1000,
+                segments: Vec::new(),
+                complete: tag == 0x0C,
+            });
+        }
+        *open_run = tag == 0x1C;
+        self.heap_dumps
+            .last_mut()
+            .expect("pushed")
+            .segments
+            .push(segment);
+    }
+
+    /// Selects the heap dump the census reads: `wanted`, or by default the
+    /// last one, with a warning naming the others when there are several.
+    /// Fails when `wanted` is not in the file (see [`is_missing_heap_dump`]).
+    pub fn select_heap_dump(&mut self, wanted: Option<usize>) -> Result<(), Error> {
+        let n = self.heap_dumps.len();
+        let chosen = match wanted {
+            Some(k) if k < n => k,
+            Some(k) => {
+                let held = match n {
+                    0 => "no heap dump".to_string(),
+                    1 => "1 heap dump, #0".to_string(),
+                    n => format!("{n} heap dumps, #0 to #{}", n - 1),
+                };
+                return Err(Error::new(format!(
+                    "{MISSING_HEAP_DUMP}{k}: the file holds {held}"
+                )));
+            }
+            None if n == 0 => return Ok(()),
+            None => n - 1,
+        };
+        self.heap_dump = Some(chosen);
+        self.heap_dump_defaulted = wanted.is_none() && n > 1;
+        self.segments = self.heap_dumps[chosen].segments.clone();
+        if self.heap_dump_defaulted {
+            let warning = self.heap_dumps_warning("--heap-dump");
+            self.warnings.insert(0, warning);
+        }
+        Ok(())
+    }
+
+    /// "this file holds 2 heap dumps (#0 at ..., #1 at ...); showing #1;
+    /// pick one with `flag` N".
+    pub fn heap_dumps_warning(&self, flag: &str) -> String {
+        let list: Vec<String> = self
+            .heap_dumps
+            .iter()
+            .map(|d| format!("#{} at {}", d.index, crate::units::utc_time(d.timestamp_ms)))
+            .collect();
+        format!(
+            "this file holds {} heap dumps ({}); showing #{}; pick one with {flag} N",
+            self.heap_dumps.len(),
+            list.join(", "),
+            self.heap_dump.unwrap_or(0)
+        )
+    }
+
+    /// When the selected heap dump was taken (the header's time if none).
+    pub fn timestamp_ms(&self) -> u64 {
+        self.heap_dump
+            .map(|k| self.heap_dumps[k].timestamp_ms)
+            .unwrap_or(self.header.timestamp_ms)
     }
 
     fn truncate(&mut self, at: u64, message: String) {
@@ -373,6 +500,15 @@ impl RecordIndex {
         let &(offset, len) = self.strings.get(&id)?;
         data.get(offset as usize..offset as usize + len as usize)
     }
+}
+
+const MISSING_HEAP_DUMP: &str = "there is no heap dump #";
+
+/// Whether `e` says that the heap dump asked for is not in the file (a
+/// usage error rather than a bad dump), also once its message was passed
+/// on as text with context in front.
+pub fn is_missing_heap_dump(e: &Error) -> bool {
+    e.offset.is_none() && e.message.contains(MISSING_HEAP_DUMP)
 }
 
 /// Adds a warning to a list capped at 100 messages plus a final count line.

@@ -2,6 +2,7 @@ use std::collections::BTreeMap;
 
 use serde_json::{Value, json};
 
+use crate::heap::shapes::FieldOrder;
 use crate::heap::{Heap, LayoutSource};
 use crate::hprof::Compression;
 use crate::units::{bytes, thousands};
@@ -40,6 +41,15 @@ pub fn json(heap: &Heap) -> Value {
             }),
         },
         "dump_bytes": heap.dump().bytes().len(),
+        "jvm": {
+            "version": census.jvm.version,
+            "feature": census.jvm.feature,
+            "vendor": census.jvm.vendor,
+            "vm_name": census.jvm.vm_name,
+            "os_arch": census.jvm.os_arch,
+            "data_model": census.jvm.data_model,
+            "source": census.jvm.source,
+        },
         "objects": heap.object_count(),
         "classes": census.classes.len(),
         "shallow_bytes": census.shallow_total(),
@@ -59,6 +69,12 @@ pub fn json(heap: &Heap) -> Value {
             "source": source,
             "gaps_checked": gaps,
             "confidence": layout.confidence(),
+            "field_order": match layout.rules.order {
+                FieldOrder::Legacy => "jdk6-14",
+                FieldOrder::Packed => "jdk15+",
+            },
+            "rules_feature": layout.rules.feature,
+            "rules_from": layout.rules_from,
             "description": layout.describe(),
         },
         "truncated": census.records.truncated_at.is_some(),
@@ -111,6 +127,7 @@ pub fn text(heap: &Heap) -> String {
             bytes(heap.dump().bytes().len() as u64)
         ),
     );
+    line("jvm", census.jvm.describe());
     line("layout", census.layout.describe());
     line("objects", thousands(heap.object_count() as u64));
     line("classes", thousands(census.classes.len() as u64));
@@ -140,6 +157,70 @@ pub fn text(heap: &Heap) -> String {
         for w in heap.warnings() {
             out.push_str(&format!("  - {w}\n"));
         }
+    }
+    out
+}
+
+// ---------------------------------------------------------------------------
+// Several heap dumps in one file (issue 9).
+
+/// The heap dumps of the file as JSON: `[{"index", "objects",
+/// "shallow_bytes", "timestamp_ms"}, ...]`.
+pub fn heap_dumps_json(figures: &[crate::heap::HeapDumpFigures]) -> Value {
+    figures
+        .iter()
+        .map(|d| {
+            json!({
+                "index": d.index,
+                "objects": d.objects,
+                "shallow_bytes": d.shallow_bytes,
+                "timestamp_ms": d.timestamp_ms,
+            })
+        })
+        .collect()
+}
+
+/// The summary's JSON with `"heap_dump"` (the index shown) and
+/// `"heap_dumps"` added.
+pub fn json_with_heap_dumps(heap: &Heap, figures: &[crate::heap::HeapDumpFigures]) -> Value {
+    let mut v = json(heap);
+    v["heap_dump"] = json!(heap.census().records.heap_dump);
+    v["heap_dumps"] = heap_dumps_json(figures);
+    v
+}
+
+/// The heap dumps of the file for people, one line each, the one shown
+/// marked; nothing for a file of one heap dump:
+///
+/// ```text
+/// heap dumps           2; showing #1
+///   #0                 2026-11-24 21:03:55 UTC, 3 objects, 64 B
+/// ```
+pub fn heap_dumps_text(heap: &Heap, figures: &[crate::heap::HeapDumpFigures]) -> String {
+    if figures.len() < 2 {
+        return String::new();
+    }
+    let shown = heap.census().records.heap_dump;
+    let mut out = format!(
+        "{:<20} {}{}\n",
+        "heap dumps",
+        figures.len(),
+        shown.map(|k| format!("; showing #{k}")).unwrap_or_default()
+    );
+    for d in figures {
+        let mark = if Some(d.index) == shown {
+            " (shown)"
+        } else {
+            ""
+        };
+        out.push_str(&format!(
+            "  {:<18} {}, {} objects, {} ({} bytes){mark}\n",
+            format!("#{}", d.index),
+            crate::units::utc_time(d.timestamp_ms),
+            thousands(d.objects),
+            bytes(d.shallow_bytes),
+            thousands(d.shallow_bytes),
+        ));
     }
     out
 }

@@ -131,6 +131,15 @@ impl Hprof {
         self
     }
 
+    /// Any record with its time field: microseconds after the header's
+    /// timestamp.
+    pub fn record_at(&mut self, tag: u8, time_us: u32, body: &[u8]) -> &mut Self {
+        let at = self.bytes.len();
+        self.record(tag, body);
+        self.bytes[at + 1..at + 5].copy_from_slice(&time_us.to_be_bytes());
+        self
+    }
+
     /// A record header alone, declaring `len` body bytes (for records
     /// whose body is written separately, cut short or left as a hole).
     pub fn record_header(&mut self, tag: u8, len: u32) -> &mut Self {
@@ -528,6 +537,98 @@ impl Body {
     pub fn primitive_array_nodata(&mut self, id: u64, elem: BasicType, count: u32) -> &mut Self {
         self.begin(0xC3).id(id).u4(1).u4(count).u1(type_code(elem))
     }
+}
+
+/// How [`two_heap_dumps`] writes its snapshots.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Snapshots {
+    /// JAVA PROFILE 1.0.1 with 4-byte ids and one HEAP DUMP record per
+    /// snapshot, as the old `-agentlib:hprof` agent writes.
+    Agent,
+    /// JAVA PROFILE 1.0.2 with 8-byte ids: two segments and a HEAP DUMP
+    /// END, then one segment and a HEAP DUMP END.
+    Segments,
+}
+
+/// Time fields of the two snapshots of [`two_heap_dumps`]: 1 s and 3.5 s
+/// after the header's timestamp, in microseconds.
+pub const SNAPSHOT_TIMES_US: [u32; 2] = [1_000_000, 3_500_000];
+
+/// One file holding two heap dumps of one program; the top-level records
+/// (strings, LOAD CLASS) are written once, before both.
+///
+/// - #0: classes Object and Apple (an int field `n`); Apples 0x1000 (n = 7),
+///   0x1010, 0x1020; roots: sticky class Object, JNI global 0x1000. 5 objects.
+/// - #1: classes Object, Apple and Pear (`n`, and `apple` -> 0x1000);
+///   Apple 0x1000 (n = 8); Pears 0x2000, 0x2010, 0x2020, 0x2030; an int[10]
+///   0x3000; roots: sticky class Object, JNI globals 0x2000 and 0x2010.
+///   9 objects.
+pub fn two_heap_dumps(kind: Snapshots) -> Vec<u8> {
+    let (version, id_size) = match kind {
+        Snapshots::Agent => ("1.0.1", 4),
+        Snapshots::Segments => ("1.0.2", 8),
+    };
+    let (c_object, c_apple, c_pear) = (0x100u64, 0x200, 0x300);
+    let mut w = Hprof::new(version, id_size);
+    w.string(1, "java/lang/Object")
+        .string(2, "Apple")
+        .string(3, "Pear")
+        .string(4, "n")
+        .string(5, "apple")
+        .load_class(1, c_object, 1)
+        .load_class(2, c_apple, 2)
+        .load_class(3, c_pear, 3);
+    let object = ClassDef::new(c_object, 0);
+    let apple = ClassDef::new(c_apple, c_object)
+        .field(4, BasicType::Int)
+        .instance_size(4);
+    let pear = ClassDef::new(c_pear, c_object)
+        .field(4, BasicType::Int)
+        .field(5, BasicType::Object)
+        .instance_size(4 + id_size);
+
+    let mut classes0 = Body::new(id_size);
+    classes0
+        .class_dump(&object)
+        .class_dump(&apple)
+        .root_sticky_class(c_object)
+        .root_jni_global(0x1000, 0);
+    let mut objects0 = Body::new(id_size);
+    for (id, n) in [(0x1000u64, 7), (0x1010, 1), (0x1020, 2)] {
+        objects0.instance(id, c_apple, &[Value::Int(n)]);
+    }
+    let mut first = Body::new(id_size);
+    first.append(&classes0).append(&objects0);
+
+    let mut second = Body::new(id_size);
+    second
+        .class_dump(&object)
+        .class_dump(&apple)
+        .class_dump(&pear)
+        .root_sticky_class(c_object)
+        .root_jni_global(0x2000, 0)
+        .root_jni_global(0x2010, 0)
+        .instance(0x1000, c_apple, &[Value::Int(8)]);
+    for (k, id) in [0x2000u64, 0x2010, 0x2020, 0x2030].into_iter().enumerate() {
+        second.instance(id, c_pear, &[Value::Int(k as i32), Value::Object(0x1000)]);
+    }
+    second.primitive_array(0x3000, BasicType::Int, &[Value::Int(3); 10]);
+
+    let [t0, t1] = SNAPSHOT_TIMES_US;
+    match kind {
+        Snapshots::Agent => {
+            w.record_at(0x0C, t0, first.bytes())
+                .record_at(0x0C, t1, second.bytes());
+        }
+        Snapshots::Segments => {
+            w.record_at(0x1C, t0, classes0.bytes())
+                .record_at(0x1C, t0 + 10, objects0.bytes())
+                .record_at(0x2C, t0 + 20, &[])
+                .record_at(0x1C, t1, second.bytes())
+                .record_at(0x2C, t1 + 10, &[]);
+        }
+    }
+    w.into_bytes()
 }
 
 /// Writes `bytes` to a new temporary file, deleted when the handle drops.

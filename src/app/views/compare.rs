@@ -34,14 +34,21 @@ pub fn ui(ui: &mut Ui, parts: Parts<'_>, out: &mut Vec<Command>) {
     };
     let name = |p: &PathBuf| {
         document(p)
-            .map(Document::file_name)
+            .map(Document::label)
             .unwrap_or_else(|| p.display().to_string())
     };
+    // Once compared, the names the comparison gives (with the heap dump
+    // of a file holding several: `app.hprof #0`).
+    let names = match &c.diff {
+        Some(d) => [d.before.file.clone(), d.after.file.clone()],
+        None => [name(&c.baseline), name(&c.current)],
+    };
     ui.horizontal_wrapped(|ui| {
-        for (label, path) in [("Baseline", &c.baseline), ("->  current", &c.current)] {
+        let sides = [("Baseline", &c.baseline), ("->  current", &c.current)];
+        for ((label, path), name) in sides.into_iter().zip(names) {
             ui.label(label);
             if ui
-                .link(RichText::new(name(path)).strong())
+                .link(RichText::new(name).strong())
                 .on_hover_text("Explore this dump")
                 .clicked()
             {
@@ -74,7 +81,7 @@ pub fn ui(ui: &mut Ui, parts: Parts<'_>, out: &mut Vec<Command>) {
             .into_iter()
             .filter_map(document)
             .filter(|d| d.heap.is_none())
-            .map(Document::file_name)
+            .map(Document::label)
             .collect();
         if !loading.is_empty() {
             waiting(ui, &format!("Loading {}", loading.join(" and ")));
@@ -129,7 +136,7 @@ fn choose_ui(ui: &mut Ui, parts: &Parts<'_>, out: &mut Vec<Command>) {
     ui.add_space(4.0);
     ui.label(format!(
         "Take two dumps of the same process some time apart: heapscope shows what grew per class and per finalizer state, and which owner holds the growth. {} is the current dump; choose the earlier one.",
-        parts.doc.file_name()
+        parts.doc.label()
     ));
     ui.add_space(8.0);
     if ui.button("Choose a file...").clicked() {
@@ -138,7 +145,7 @@ fn choose_ui(ui: &mut Ui, parts: &Parts<'_>, out: &mut Vec<Command>) {
     if let Some(other) = parts.other {
         ui.add_space(4.0);
         if ui
-            .button(format!("Compare with {} (open)", other.file_name()))
+            .button(format!("Compare with {} (open)", other.label()))
             .clicked()
         {
             out.push(Command::CompareWith(other.path.clone()));

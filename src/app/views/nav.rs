@@ -18,9 +18,9 @@ pub fn ui(
         // Two dumps open: which one the views show.
         if let Some(other) = other {
             ui.label("Dump:");
-            let _ = ui.selectable_label(true, doc.file_name());
+            let _ = ui.selectable_label(true, doc.label());
             if ui
-                .selectable_label(false, other.file_name())
+                .selectable_label(false, other.label())
                 .on_hover_text(if other.is_loading() {
                     "Loading; click to watch it"
                 } else {

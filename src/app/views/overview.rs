@@ -19,6 +19,7 @@ pub fn ui(ui: &mut egui::Ui, doc: &mut Document, out: &mut Vec<Command>) {
         .show(ui, |ui| {
             ui.heading(doc.file_name());
             ui.add_space(4.0);
+            heap_dump_ui(ui, &heap, out);
             if let Some(report) = &doc.finalizers {
                 if !report.entries.is_empty() {
                     let stuck = report
@@ -67,6 +68,9 @@ pub fn ui(ui: &mut egui::Ui, doc: &mut Document, out: &mut Vec<Command>) {
                         header.id_size,
                         bytes(heap.dump().bytes().len() as u64)
                     ));
+                    ui.end_row();
+                    ui.label("JVM");
+                    ui.add(egui::Label::new(census.jvm.describe()).wrap());
                     ui.end_row();
                     ui.label("JVM layout");
                     ui.add(egui::Label::new(census.layout.describe()).wrap());
@@ -143,4 +147,38 @@ pub fn ui(ui: &mut egui::Ui, doc: &mut Document, out: &mut Vec<Command>) {
                 }
             }
         });
+}
+
+/// In a file of several heap dumps, which one is shown, and a combo box
+/// that loads another: "Heap dump: #1 of 2 (taken 2026-11-24 21:03:56 UTC)".
+fn heap_dump_ui(ui: &mut egui::Ui, heap: &crate::heap::Heap, out: &mut Vec<Command>) {
+    let records = &heap.census().records;
+    let n = records.heap_dumps.len();
+    let Some(shown) = records.heap_dump.filter(|_| n > 1) else {
+        return;
+    };
+    let text = |d: &crate::hprof::HeapDump| {
+        format!(
+            "#{} of {n} (taken {})",
+            d.index,
+            crate::units::utc_time(d.timestamp_ms)
+        )
+    };
+    ui.horizontal(|ui| {
+        let label = ui.label("Heap dump:");
+        egui::ComboBox::from_id_salt("heap_dump")
+            .selected_text(text(&records.heap_dumps[shown]))
+            .show_ui(ui, |ui| {
+                for d in &records.heap_dumps {
+                    if ui.selectable_label(d.index == shown, text(d)).clicked() && d.index != shown
+                    {
+                        out.push(Command::PickHeapDump(d.index));
+                    }
+                }
+            })
+            .response
+            .labelled_by(label.id)
+            .on_hover_text("This file holds several heap dumps (snapshots); pick one to load it");
+    });
+    ui.add_space(4.0);
 }
