@@ -19,6 +19,7 @@ use heapscope::heap::{self, Heap, Layout, LoadOptions};
 use heapscope::hprof::Error;
 use heapscope::progress::{Phase, Progress};
 use heapscope::report;
+use heapscope::units;
 
 /// A fast explorer for Java heap dumps (HPROF, plain or gzip).
 ///
@@ -371,9 +372,15 @@ fn with_progresses<T>(labels: &[&'static str], job: impl FnOnce(&[Progress]) -> 
                     .iter()
                     .zip(&labels)
                     .filter(|(p, _)| p.phase() != Phase::Idle)
-                    .map(|(p, label)| {
-                        let pct = 100.0 * p.fraction();
-                        format!("{label}{} {pct:.0}%", p.phase().label())
+                    .map(|(p, label)| match p.counts() {
+                        // A pipe: its size is unknown.
+                        (done, 0) if matches!(p.phase(), Phase::Copying | Phase::Decompressing) => {
+                            format!("{label}{} {}", p.phase().label(), units::bytes(done))
+                        }
+                        _ => {
+                            let pct = 100.0 * p.fraction();
+                            format!("{label}{} {pct:.0}%", p.phase().label())
+                        }
                     })
                     .collect();
                 eprint!("\r\x1b[K{}", parts.join(" | "));
@@ -463,7 +470,7 @@ fn histogram(
         Sort::Retained => SortBy::Retained,
     };
     let start = Instant::now();
-    let print = |census: &heap::Census, per_class: Option<&[u64]>| {
+    let print = |census: &heap::Census, per_class: Option<&[u64]>, warnings: &[String]| {
         let all = histogram::histogram_with(census, per_class, sort);
         let rows: Vec<_> = all
             .iter()
@@ -472,19 +479,20 @@ fn histogram(
             .cloned()
             .collect();
         if common.json {
-            print_json(&report::histogram::json(&rows, &all));
+            print_json(&report::with_warnings(
+                report::histogram::json(&rows, &all),
+                warnings,
+            ));
         } else {
             print!("{}", report::histogram::text(&rows, &all));
-            for w in &census.warnings {
-                eprintln!("warning: {w}");
-            }
+            eprint!("{}", report::warnings_text(warnings));
         }
     };
     if retained {
         let (heap, doms) = load_with_dominators(common, strong)?;
         let children = doms.children_unsorted();
         let per_class = doms.class_retained(&heap, &children);
-        print(heap.census(), Some(&per_class));
+        print(heap.census(), Some(&per_class), heap.warnings());
         leave((heap, doms, children));
     } else {
         let (_dump, census) =
@@ -492,7 +500,7 @@ fn histogram(
         if common.timings {
             print_timings(&[], start.elapsed(), None);
         }
-        print(&census, None);
+        print(&census, None, &census.warnings);
     }
     Ok(())
 }
@@ -508,9 +516,13 @@ fn dominators(
     let tree = children.map(|n| (doms.children(), n));
     let kids = tree.as_ref().map(|(c, n)| (c, *n));
     if common.json {
-        print_json(&report::dominators::json(&heap, &doms, &biggest, kids));
+        print_json(&report::with_warnings(
+            report::dominators::json(&heap, &doms, &biggest, kids),
+            heap.warnings(),
+        ));
     } else {
         print!("{}", report::dominators::text(&heap, &doms, &biggest, kids));
+        eprint!("{}", report::warnings_text(heap.warnings()));
     }
     leave(tree);
     leave((heap, doms));
@@ -568,10 +580,10 @@ fn paths(
                 ))
             })?;
             let o = heap.find(id).ok_or_else(|| {
-                Failure::Dump(
-                    Error::new(format!("no object with id {text} in the dump"))
-                        .in_file(&common.dump),
-                )
+                Failure::Usage(format!(
+                    "no object with id {text} in {}",
+                    common.dump.display()
+                ))
             })?;
             let t = Instant::now();
             let found = analysis_paths::paths_to_roots(&heap, o, &options);
@@ -579,9 +591,13 @@ fn paths(
                 eprintln!("time paths      {:>8.3} s", t.elapsed().as_secs_f64());
             }
             if common.json {
-                print_json(&report::paths::json(&heap, o, &described, &found));
+                print_json(&report::with_warnings(
+                    report::paths::json(&heap, o, &described, &found),
+                    heap.warnings(),
+                ));
             } else {
                 print!("{}", report::paths::text(&heap, o, &described, &found));
+                eprint!("{}", report::warnings_text(heap.warnings()));
             }
             return Ok(());
         }
@@ -608,12 +624,16 @@ fn paths(
     let shortest = with_progress(|p| analysis_paths::ShortestPaths::compute(&filter, p))?;
     let merged = analysis_paths::merge_paths(&shortest, &set);
     if common.json {
-        print_json(&report::paths::merged_json(&heap, &merged, set.len()));
+        print_json(&report::with_warnings(
+            report::paths::merged_json(&heap, &merged, set.len()),
+            heap.warnings(),
+        ));
     } else {
         print!(
             "{}",
             report::paths::merged_text(&heap, &merged, set.len(), max)
         );
+        eprint!("{}", report::warnings_text(heap.warnings()));
     }
     Ok(())
 }
@@ -622,9 +642,13 @@ fn finalizers(common: &Common) -> Result<(), Failure> {
     let (heap, doms) = load_with_dominators(common, false)?;
     let report = with_progress(|p| analysis_finalizers::analyze(&heap, Some(&doms), p))?;
     if common.json {
-        print_json(&report::finalizers::json(&heap, &report));
+        print_json(&report::with_warnings(
+            report::finalizers::json(&heap, &report),
+            heap.warnings(),
+        ));
     } else {
         print!("{}", report::finalizers::text(&heap, &report));
+        eprint!("{}", report::warnings_text(heap.warnings()));
     }
     leave((heap, doms));
     Ok(())

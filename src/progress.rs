@@ -11,6 +11,8 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 pub enum Phase {
     Idle,
     Decompressing,
+    /// Copying a pipe or stdin into a temporary file.
+    Copying,
     Reading,
     Indexing,
     References,
@@ -25,6 +27,7 @@ impl Phase {
         match self {
             Phase::Idle => "waiting",
             Phase::Decompressing => "decompressing",
+            Phase::Copying => "copying the input",
             Phase::Reading => "reading",
             Phase::Indexing => "indexing",
             Phase::References => "references",

@@ -13,6 +13,15 @@ pub fn thousands(n: u64) -> String {
     out
 }
 
+/// A count and a noun, singular for one: `"1 warning"`, `"2,000 warnings"`.
+pub fn count_of(n: u64, noun: &str) -> String {
+    if n == 1 {
+        format!("1 {noun}")
+    } else {
+        format!("{} {noun}s", thousands(n))
+    }
+}
+
 /// A byte count in binary units: `"1.5 MiB"`; exact below 1 KiB.
 pub fn bytes(n: u64) -> String {
     const UNITS: [&str; 5] = ["KiB", "MiB", "GiB", "TiB", "PiB"];
@@ -115,5 +124,8 @@ mod tests {
         assert_eq!(signed(7), "+7");
         assert_eq!(signed_bytes(-2048), "-2.00 KiB");
         assert_eq!(signed_bytes(0), "0");
+        assert_eq!(count_of(1, "warning"), "1 warning");
+        assert_eq!(count_of(0, "warning"), "0 warnings");
+        assert_eq!(count_of(1200, "warning"), "1,200 warnings");
     }
 }

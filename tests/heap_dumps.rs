@@ -297,8 +297,9 @@ fn command_line_picks_a_heap_dump() {
     );
     let paths = json_of(&["paths", "--json", "--heap-dump", "0", path, "0x1010"]);
     assert_eq!(paths["class"], "Apple");
-    // 0x1010 is only in #0.
-    assert_eq!(heapscope(&["paths", path, "0x1010"]).status.code(), Some(1));
+    // 0x1010 is only in #0: an id not in the heap dump shown is a usage
+    // error (issue 9).
+    assert_eq!(heapscope(&["paths", path, "0x1010"]).status.code(), Some(2));
     for (k, objects) in [("0", 5), ("1", 9)] {
         let doms = json_of(&["dominators", "--json", "--heap-dump", k, path]);
         let (r, u) = (&doms["reachable_objects"], &doms["unreachable_objects"]);

@@ -41,6 +41,8 @@ pub struct Facts {
     /// taken by default rather than picked.
     pub heap_dumps: usize,
     pub heap_dump_defaulted: bool,
+    /// The dump's own warnings (truncation, damage, a corrupt gzip stream).
+    pub warnings: Vec<String>,
 }
 
 impl Facts {
@@ -63,6 +65,7 @@ impl Facts {
             truncated: records.truncated_at.is_some(),
             heap_dumps: records.heap_dumps.len(),
             heap_dump_defaulted: records.heap_dump_defaulted,
+            warnings: census.warnings.clone(),
         }
     }
 }
@@ -498,7 +501,10 @@ impl Snapshot {
         let report = report?;
         let census = heap.census();
         let snapshot = Snapshot {
-            facts: Facts::of(census, file),
+            facts: Facts {
+                warnings: heap.warnings().to_vec(),
+                ..Facts::of(census, file)
+            },
             classes: class_stats(census, Some(&class_retained)),
             owners: Some(owners),
             finalizers: Some(FinalizerStat::of(heap, &report)),
@@ -746,6 +752,9 @@ fn warnings(before: &Snapshot, after: &Snapshot, classes: &[ClassDelta]) -> Vec<
                 "the {which} dump {} is truncated: its figures are partial",
                 f.file
             ));
+        }
+        for w in &f.warnings {
+            out.push(format!("{which} {}: {w}", f.file));
         }
     }
     out

@@ -117,7 +117,10 @@ struct SegmentScan {
     objects: SegmentObjects,
     class_dumps: Vec<(u64, u64)>,
     roots: Vec<RawRoot>,
-    instances: FxHashMap<u64, u64>,
+    /// (class id, value bytes) -> (instances, offset of the first): the
+    /// instance counts per class, by length so that lengths that do not
+    /// fit the class can be told.
+    value_lengths: FxHashMap<(u64, u32), (u64, u64)>,
     object_arrays: FxHashMap<u64, ArrayTally>,
     prim_arrays: [ArrayTally; 8],
     /// (gap to the next object's id, what the object's size depends on)
@@ -130,7 +133,15 @@ struct SegmentScan {
 
 fn scan_segment(body: &[u8], offset: u64, id_size: u32) -> SegmentScan {
     let mut s = SegmentScan::default();
-    let mut last_class = (u64::MAX, 0u64);
+    // The current run of instances of one class and value length:
+    // (class id, value bytes, count, offset of the first).
+    let mut run = (u64::MAX, 0u32, 0u64, 0u64);
+    let end_run = |s: &mut SegmentScan, (class_id, len, n, first): (u64, u32, u64, u64)| {
+        if n > 0 {
+            let e = s.value_lengths.entry((class_id, len)).or_insert((0, first));
+            e.0 += n;
+        }
+    };
     // The previous object, when it was the previous record of the heap.
     let mut previous: Option<(u64, SampleKey)> = None;
     for item in SubRecords::new(body, offset, id_size) {
@@ -142,15 +153,18 @@ fn scan_segment(body: &[u8], offset: u64, id_size: u32) -> SegmentScan {
             }
         };
         let sample = match rec {
-            SubRecord::Instance { id, class_id, .. } => {
+            SubRecord::Instance {
+                id,
+                class_id,
+                values,
+            } => {
                 // Runs of one class are common: count them before the map.
-                if class_id == last_class.0 {
-                    last_class.1 += 1;
+                let len = values.len() as u32;
+                if class_id == run.0 && len == run.1 {
+                    run.2 += 1;
                 } else {
-                    if last_class.1 > 0 {
-                        *s.instances.entry(last_class.0).or_default() += last_class.1;
-                    }
-                    last_class = (class_id, 1);
+                    end_run(&mut s, run);
+                    run = (class_id, len, 1, at);
                 }
                 Some((id, SampleKey::Instance(class_id)))
             }
@@ -230,9 +244,7 @@ fn scan_segment(body: &[u8], offset: u64, id_size: u32) -> SegmentScan {
             None => {}
         }
     }
-    if last_class.1 > 0 {
-        *s.instances.entry(last_class.0).or_default() += last_class.1;
-    }
+    end_run(&mut s, run);
     s
 }
 
@@ -306,6 +318,7 @@ impl Census {
         let mut class_dumps = Vec::new();
         let mut roots = Vec::new();
         let mut instances: FxHashMap<u64, u64> = FxHashMap::default();
+        let mut value_lengths: FxHashMap<(u64, u32), (u64, u64)> = FxHashMap::default();
         let mut object_arrays: FxHashMap<u64, ArrayTally> = FxHashMap::default();
         let mut prim_arrays = [ArrayTally::default(); 8];
         let mut segment_objects = Vec::with_capacity(scans.len());
@@ -313,8 +326,11 @@ impl Census {
             segment_objects.push(scan.objects);
             class_dumps.extend_from_slice(&scan.class_dumps);
             roots.extend_from_slice(&scan.roots);
-            for (&k, &v) in &scan.instances {
-                *instances.entry(k).or_default() += v;
+            for (&k, &(n, first)) in &scan.value_lengths {
+                *instances.entry(k.0).or_default() += n;
+                let e = value_lengths.entry(k).or_insert((0, first));
+                e.0 += n;
+                e.1 = e.1.min(first);
             }
             for (&k, v) in &scan.object_arrays {
                 object_arrays.entry(k).or_default().merge(v);
@@ -363,6 +379,7 @@ impl Census {
                 classes.ensure_prim_array(t);
             }
         }
+        check_value_lengths(&classes, &value_lengths, &mut warnings);
 
         let segment_ids: Vec<SegmentIds> = records
             .segments
@@ -469,6 +486,61 @@ impl Census {
 
     pub fn id_size(&self) -> u32 {
         self.records.header.id_size
+    }
+}
+
+/// Warns once about instances whose value bytes are fewer than their
+/// class chain's fields (the fields past the end read as absent) and once
+/// about those with more (the extra bytes are ignored). Classes without a
+/// CLASS DUMP or with a missing superclass were warned about already.
+fn check_value_lengths(
+    classes: &ClassTable,
+    lengths: &FxHashMap<(u64, u32), (u64, u64)>,
+    warnings: &mut Vec<String>,
+) {
+    // (instances, offset of the first, its class, its length)
+    let mut short = (0u64, u64::MAX, 0u32, 0u32);
+    let mut long = short;
+    for (&(class_id, len), &(n, first)) in lengths {
+        let Some(c) = classes.by_id(class_id) else {
+            continue;
+        };
+        let complete = classes
+            .ancestors(c)
+            .all(|(_, k)| k.dump_offset.is_some() && (k.super_id == 0 || k.super_class.is_some()));
+        let want = classes.get(c).value_bytes;
+        if !complete || len == want {
+            continue;
+        }
+        let tally = if len < want { &mut short } else { &mut long };
+        tally.0 += n;
+        if first < tally.1 {
+            *tally = (tally.0, first, c, len);
+        }
+    }
+    for ((n, first, c, len), what) in [(short, "fewer"), (long, "more")] {
+        if n == 0 {
+            continue;
+        }
+        let class = classes.get(c);
+        push_warning(
+            warnings,
+            format!(
+                "{n} {} {what} value bytes than their class chain's fields (the first at byte {first}: {} with {len} bytes, expected {}); {}",
+                if n == 1 {
+                    "instance has"
+                } else {
+                    "instances have"
+                },
+                class.name,
+                class.value_bytes,
+                if what == "fewer" {
+                    "the fields past the end are read as missing"
+                } else {
+                    "the extra bytes are ignored"
+                }
+            ),
+        );
     }
 }
 

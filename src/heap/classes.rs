@@ -48,6 +48,8 @@ pub struct Class {
     pub dump_offset: Option<u64>,
     /// Offsets of reference fields in an instance's values (whole chain).
     pub ref_offsets: Vec<u32>,
+    /// Bytes of an instance's values: the field sizes of the whole chain.
+    pub value_bytes: u32,
 }
 
 impl Class {
@@ -65,6 +67,7 @@ impl Class {
             statics: Vec::new(),
             dump_offset: None,
             ref_offsets: Vec::new(),
+            value_bytes: 0,
         }
     }
 
@@ -82,9 +85,6 @@ impl Class {
         .filter(|&id| id != 0)
     }
 }
-
-/// The longest superclass chain followed (a corrupt dump may have a cycle).
-pub const MAX_CHAIN: usize = 1000;
 
 /// Every class of a dump, indexed densely.
 #[derive(Debug, Default)]
@@ -189,24 +189,49 @@ impl ClassTable {
                     .collect(),
                 dump_offset: Some(offset),
                 ref_offsets: Vec::new(),
+                value_bytes: 0,
             };
             table.push(class);
         }
+        let mut missing_super = (0u64, None);
         for i in 0..table.classes.len() {
             let sup = table.classes[i].super_id;
             table.classes[i].super_class = if sup == 0 {
                 None
             } else {
-                table.by_id.get(&sup).copied()
+                let found = table.by_id.get(&sup).copied();
+                if found.is_none() {
+                    missing_super.0 += 1;
+                    missing_super.1 = missing_super.1.or(Some(i));
+                }
+                found
             };
         }
+        if let (n, Some(first)) = missing_super {
+            let c = &table.classes[first];
+            push_warning(
+                warnings,
+                format!(
+                    "{n} {} a superclass that has no CLASS DUMP (the first, {} at byte {}, names {:#x}); their instances' inherited fields cannot be read",
+                    if n == 1 {
+                        "class names"
+                    } else {
+                        "classes name"
+                    },
+                    c.name,
+                    c.dump_offset.unwrap_or(0),
+                    c.super_id
+                ),
+            );
+        }
+        table.break_cycles(warnings);
         for i in 0..table.classes.len() {
             if let ClassKind::PrimitiveArray(t) = table.classes[i].kind {
                 let slot = &mut table.prim_arrays[t.prim_index().expect("primitive")];
                 slot.get_or_insert(i as u32);
             }
         }
-        table.lay_out_fields(id_size, warnings);
+        table.lay_out_fields(id_size);
         table
     }
 
@@ -219,31 +244,89 @@ impl ClassTable {
         idx
     }
 
-    /// Computes every class's reference offsets in its instances' values.
-    fn lay_out_fields(&mut self, id_size: u32, warnings: &mut Vec<String>) {
-        for i in 0..self.classes.len() as u32 {
-            let mut offset = 0u32;
-            let mut refs = Vec::new();
-            let mut chain = 0;
-            for (_, class) in self.ancestors(i) {
-                chain += 1;
-                for f in &class.fields {
-                    if f.ty == BasicType::Object {
-                        refs.push(offset);
+    /// Cuts every superclass cycle where the chain comes back to a class
+    /// already on it, so that every chain ends. Each class is visited once:
+    /// a chain of any depth is fine.
+    fn break_cycles(&mut self, warnings: &mut Vec<String>) {
+        const NEW: u8 = 0;
+        const ON_CHAIN: u8 = 1;
+        const DONE: u8 = 2;
+        let mut state = vec![NEW; self.classes.len()];
+        let mut chain = Vec::new();
+        let mut cut = (0u64, None);
+        for start in 0..self.classes.len() {
+            let mut c = start;
+            while state[c] == NEW {
+                state[c] = ON_CHAIN;
+                chain.push(c);
+                match self.classes[c].super_class {
+                    Some(s) if state[s as usize] == ON_CHAIN => {
+                        // c's superclass is below it on this chain: a cycle.
+                        self.classes[c].super_class = None;
+                        cut.0 += 1;
+                        cut.1 = cut.1.or(Some(c));
+                        break;
                     }
-                    offset += f.ty.size(id_size);
+                    Some(s) => c = s as usize,
+                    None => break,
                 }
             }
-            if chain == MAX_CHAIN {
-                push_warning(
-                    warnings,
-                    format!(
-                        "class {} has a superclass cycle; its fields are read up to the cycle",
-                        self.get(i).name
-                    ),
-                );
+            for &k in &chain {
+                state[k] = DONE;
             }
-            self.classes[i as usize].ref_offsets = refs;
+            chain.clear();
+        }
+        if let (n, Some(first)) = cut {
+            let c = &self.classes[first];
+            push_warning(
+                warnings,
+                format!(
+                    "{n} superclass {} (the first through class {} at byte {}, whose superclass {:#x} is also its subclass); each chain is cut where it comes back, and fields are read up to there",
+                    if n == 1 { "cycle" } else { "cycles" },
+                    c.name,
+                    c.dump_offset.unwrap_or(0),
+                    c.super_id
+                ),
+            );
+        }
+    }
+
+    /// Computes every class's reference offsets and value bytes in its
+    /// instances' values, superclasses first, once per class.
+    fn lay_out_fields(&mut self, id_size: u32) {
+        let n = self.classes.len();
+        let mut done = vec![false; n];
+        let mut chain = Vec::new();
+        for i in 0..n {
+            // The classes from i up to the first one laid out (or the top).
+            let mut c = Some(i);
+            while let Some(k) = c.filter(|&k| !done[k]) {
+                chain.push(k);
+                c = self.classes[k].super_class.map(|s| s as usize);
+            }
+            while let Some(k) = chain.pop() {
+                let class = &self.classes[k];
+                let mut refs = Vec::new();
+                let mut own = 0u32;
+                for f in &class.fields {
+                    if f.ty == BasicType::Object {
+                        refs.push(own);
+                    }
+                    own += f.ty.size(id_size);
+                }
+                let mut bytes = own as u64;
+                if let Some(s) = class.super_class {
+                    let sup = &self.classes[s as usize];
+                    refs.extend(sup.ref_offsets.iter().map(|&r| r + own));
+                    bytes += sup.value_bytes as u64;
+                }
+                let class = &mut self.classes[k];
+                class.ref_offsets = refs;
+                // A u4 bounds an instance's values; a longer chain only
+                // means no instance matches it.
+                class.value_bytes = bytes.min(u32::MAX as u64) as u32;
+                done[k] = true;
+            }
         }
     }
 
@@ -334,11 +417,11 @@ impl ClassTable {
         self.ancestors(class).any(|(c, _)| c == ancestor)
     }
 
-    /// `class` and its superclasses, most derived first; a dump with a
-    /// superclass cycle stops after [`MAX_CHAIN`] classes.
+    /// `class` and its superclasses, most derived first. Every chain ends:
+    /// loading cut superclass cycles.
     pub fn ancestors(&self, class: u32) -> impl Iterator<Item = (u32, &Class)> {
         std::iter::successors(Some(class), |&c| self.get(c).super_class)
-            .take(MAX_CHAIN)
+            .take(self.classes.len())
             .map(|c| (c, self.get(c)))
     }
 }

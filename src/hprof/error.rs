@@ -46,8 +46,10 @@ impl Error {
 
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        if let Some(path) = &self.path {
-            write!(f, "{}: ", path.display())?;
+        match &self.path {
+            Some(path) if path.as_os_str() == "-" => f.write_str("stdin: ")?,
+            Some(path) => write!(f, "{}: ", path.display())?,
+            None => {}
         }
         if let Some(offset) = self.offset {
             write!(f, "at byte {offset}: ")?;

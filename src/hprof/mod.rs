@@ -8,15 +8,17 @@ mod cursor;
 mod error;
 mod file;
 mod records;
+mod stream;
 mod subrecords;
 mod types;
 
 pub use cursor::{Cursor, Short, read_id, read_u32};
 pub use error::Error;
-pub use file::{Compression, Dump};
+pub use file::{Compression, Dump, Spool, free_space};
 pub use records::{
     Header, HeapDump, LoadClass, RecordIndex, Segment, StackFrame, StackTrace, ThreadStart,
     Version, is_missing_heap_dump, parse_header, push_warning, tag_name,
 };
+pub use stream::StreamCheck;
 pub use subrecords::{ClassDump, RootKind, SubRecord, SubRecords, sub_tag_name};
 pub use types::{BasicType, Value};

@@ -54,7 +54,7 @@ pub fn parse_header(data: &[u8]) -> Result<Header, Error> {
         return Err(Error::at(
             0,
             format!(
-                "not an HPROF heap dump: expected the text \"JAVA PROFILE 1.0.2\" ending in a NUL byte, found \"{shown}\""
+                "not an HPROF heap dump: expected the text \"JAVA PROFILE 1.0.1\", \"JAVA PROFILE 1.0.2\" or \"JAVA PROFILE 1.0.3\" ending in a NUL byte, found \"{shown}\""
             ),
         ));
     };
@@ -96,7 +96,16 @@ pub fn parse_header(data: &[u8]) -> Result<Header, Error> {
     })
 }
 
-/// A top-level record's name, for messages.
+/// A top-level record for messages: `HEAP DUMP SEGMENT record`, or
+/// `record of unknown tag 0x99`.
+fn record_name(tag: u8) -> String {
+    match tag_name(tag) {
+        "unknown" => format!("record of unknown tag 0x{tag:02X}"),
+        name => format!("{name} record"),
+    }
+}
+
+/// A top-level record's name, for messages; `unknown` for other tags.
 pub fn tag_name(tag: u8) -> &'static str {
     match tag {
         0x01 => "STRING IN UTF8",
@@ -113,7 +122,7 @@ pub fn tag_name(tag: u8) -> &'static str {
         0x0E => "CONTROL SETTINGS",
         0x1C => "HEAP DUMP SEGMENT",
         0x2C => "HEAP DUMP END",
-        _ => "unknown record",
+        _ => "unknown",
     }
 }
 
@@ -270,9 +279,9 @@ impl RecordIndex {
                 index.truncate(
                     data.len() as u64,
                     format!(
-                        "the dump is truncated at byte {}: the {} record at byte {record_offset} declares {len} bytes, only {available} are present",
+                        "the dump is truncated at byte {}: the {} at byte {record_offset} declares {len} bytes, only {available} are present",
                         data.len(),
-                        tag_name(tag)
+                        record_name(tag)
                     ),
                 );
                 break;
@@ -363,8 +372,8 @@ impl RecordIndex {
             };
             if let Err(short) = parsed {
                 index.warn(format!(
-                    "malformed {} record at byte {record_offset}: its length {len} ends before the field at byte {} ({} more bytes expected); record skipped",
-                    tag_name(tag),
+                    "malformed {} at byte {record_offset}: its length {len} ends before the field at byte {} ({} more bytes expected); record skipped",
+                    record_name(tag),
                     short.offset,
                     short.needed
                 ));

@@ -17,6 +17,7 @@ fn facts_json(f: &Facts) -> Value {
         "id_size": f.id_size,
         "layout": f.layout,
         "truncated": f.truncated,
+        "warnings": f.warnings,
     })
 }
 

@@ -34,6 +34,20 @@ pub(crate) fn object_json(heap: &Heap, o: u32) -> serde_json::Value {
     v
 }
 
+/// `value` (a JSON object) with the dump's warnings added as a top-level
+/// `"warnings"` array, as every JSON report carries them.
+pub fn with_warnings(mut value: serde_json::Value, warnings: &[String]) -> serde_json::Value {
+    if let Some(map) = value.as_object_mut() {
+        map.insert("warnings".to_string(), serde_json::json!(warnings));
+    }
+    value
+}
+
+/// The dump's warnings as `warning: ...` lines, for stderr.
+pub fn warnings_text(warnings: &[String]) -> String {
+    warnings.iter().map(|w| format!("warning: {w}\n")).collect()
+}
+
 /// A left-aligned text table with right-aligned number columns.
 pub(crate) fn table(header: &[&str], numeric: &[bool], rows: &[Vec<String>]) -> String {
     let mut widths: Vec<usize> = header.iter().map(|h| h.chars().count()).collect();

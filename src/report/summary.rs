@@ -83,6 +83,23 @@ pub fn json(heap: &Heap) -> Value {
     })
 }
 
+/// The GC roots for people: `646 (25 java frame, 44 jni global)`, or
+/// `none`.
+pub fn gc_roots_text(heap: &Heap) -> String {
+    if heap.roots().is_empty() {
+        return "none".to_string();
+    }
+    let kinds: Vec<String> = root_kinds(heap)
+        .iter()
+        .map(|(k, n)| format!("{} {k}", thousands(*n)))
+        .collect();
+    format!(
+        "{} ({})",
+        thousands(heap.roots().len() as u64),
+        kinds.join(", ")
+    )
+}
+
 /// The summary for people.
 pub fn text(heap: &Heap) -> String {
     let census = heap.census();
@@ -130,18 +147,7 @@ pub fn text(heap: &Heap) -> String {
             thousands(heap.dangling().len() as u64)
         ),
     );
-    let kinds: Vec<String> = root_kinds(heap)
-        .iter()
-        .map(|(k, n)| format!("{} {k}", thousands(*n)))
-        .collect();
-    line(
-        "gc roots",
-        format!(
-            "{} ({})",
-            thousands(heap.roots().len() as u64),
-            kinds.join(", ")
-        ),
-    );
+    line("gc roots", gc_roots_text(heap));
     line("threads", thousands(heap.threads().len() as u64));
     line("model memory", bytes(heap.memory_bytes()));
     if heap.warnings().is_empty() {

@@ -99,7 +99,7 @@ pub fn status_ui(ui: &mut egui::Ui, doc: &mut Document) {
             ui.ctx()
                 .request_repaint_after(std::time::Duration::from_millis(250));
             let unit = match phase {
-                Phase::Decompressing | Phase::Reading => bytes(done),
+                Phase::Decompressing | Phase::Copying | Phase::Reading => bytes(done),
                 _ => format!("{} objects", thousands(done)),
             };
             let phase_label = match phase {
@@ -118,7 +118,9 @@ pub fn status_ui(ui: &mut egui::Ui, doc: &mut Document) {
                 String::new()
             };
             let rate_text = match phase {
-                Phase::Decompressing | Phase::Reading => format!("{}/s", bytes(rate as u64)),
+                Phase::Decompressing | Phase::Copying | Phase::Reading => {
+                    format!("{}/s", bytes(rate as u64))
+                }
                 _ => format!("{} objects/s", thousands(rate as u64)),
             };
             ui.label(format!("{unit} done, {rate_text}{left}"));
@@ -146,7 +148,7 @@ pub fn status_ui(ui: &mut egui::Ui, doc: &mut Document) {
         }
         if !doc.warnings.is_empty() {
             ui.separator();
-            let text = RichText::new(format!("{} warnings", doc.warnings.len()))
+            let text = RichText::new(crate::units::count_of(doc.warnings.len() as u64, "warning"))
                 .color(ui.visuals().warn_fg_color);
             ui.label(text).on_hover_text(doc.warnings.join("\n"));
         }

@@ -1,8 +1,6 @@
 //! The overview: what the dump is, the biggest objects, the finalizer
 //! headline.
 
-use std::collections::BTreeMap;
-
 use egui::RichText;
 
 use super::waiting;
@@ -49,10 +47,6 @@ pub fn ui(ui: &mut egui::Ui, doc: &mut Document, out: &mut Vec<Command>) {
             }
             let census = heap.census();
             let header = &census.records.header;
-            let mut roots: BTreeMap<&str, u64> = BTreeMap::new();
-            for r in heap.roots() {
-                *roots.entry(r.kind.label()).or_default() += 1;
-            }
             egui::Grid::new("overview_facts")
                 .num_columns(2)
                 .spacing([24.0, 6.0])
@@ -108,15 +102,7 @@ pub fn ui(ui: &mut egui::Ui, doc: &mut Document, out: &mut Vec<Command>) {
                     ));
                     ui.end_row();
                     ui.label("GC roots");
-                    ui.label(format!(
-                        "{}: {}",
-                        thousands(heap.roots().len() as u64),
-                        roots
-                            .iter()
-                            .map(|(k, n)| format!("{} {k}", thousands(*n)))
-                            .collect::<Vec<_>>()
-                            .join(", ")
-                    ));
+                    ui.label(crate::report::summary::gc_roots_text(&heap));
                     ui.end_row();
                     ui.label("Threads");
                     count_label(ui, heap.threads().len() as u64);
