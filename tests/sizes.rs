@@ -526,7 +526,7 @@ fn gaps_are_measured_after_all_the_class_dumps_of_one_record() {
     let LayoutSource::Inferred { gaps, matched, .. } = layout.source else {
         panic!("inferred, not {:?}", layout.source);
     };
-    assert!(gaps >= 400 && matched * 10 >= gaps * 9, "{gaps} {matched}");
+    assert!(gaps >= 250 && matched * 10 >= gaps * 9, "{gaps} {matched}");
     assert!(
         layout.describe().contains("chosen by the address gaps"),
         "{}",

@@ -82,9 +82,9 @@ enum SampleKey {
 /// `SAMPLE_RUN` of every `SAMPLE_EVERY`, have the address gap to their
 /// successor measured, so that gaps come from the whole dump (an old
 /// single-segment dump starts with all its class dumps).
-const SAMPLE_FIRST: u64 = 512;
+const SAMPLE_FIRST: u64 = 256;
 const SAMPLE_EVERY: u64 = 4096;
-const SAMPLE_RUN: u64 = 64;
+const SAMPLE_RUN: u64 = 32;
 
 /// The objects of one heap segment: how many, and the id range of those
 /// that are not class objects.
