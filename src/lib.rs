@@ -13,6 +13,7 @@ pub mod app;
 pub mod demo;
 pub mod heap;
 pub mod hprof;
+pub mod index;
 pub mod progress;
 pub mod report;
 pub mod units;

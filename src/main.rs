@@ -10,13 +10,12 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 use regex::Regex;
 
 use heapscope::analysis::diff as analysis_diff;
-use heapscope::analysis::dominators::Dominators;
-use heapscope::analysis::finalizers as analysis_finalizers;
 use heapscope::analysis::graph::{RefKind, ReferenceClasses, Referents};
 use heapscope::analysis::histogram::{self, SortBy};
 use heapscope::analysis::paths::{self as analysis_paths, ExcludedField, PathOptions};
 use heapscope::heap::{self, Heap, Layout, LoadOptions};
 use heapscope::hprof::Error;
+use heapscope::index::{self, Model, Origin, Reuse};
 use heapscope::progress::{Phase, Progress};
 use heapscope::report;
 use heapscope::units;
@@ -42,6 +41,10 @@ struct Cli {
     /// lists them); the last one by default
     #[arg(long, value_name = "N")]
     heap_dump: Option<usize>,
+    /// Neither read nor write the index file (DUMP.hsidx, see `heapscope
+    /// index --help`): parse the dump as if for the first time
+    #[arg(long, global = true)]
+    no_index: bool,
 }
 
 #[derive(Subcommand)]
@@ -155,6 +158,27 @@ enum Command {
         #[arg(long)]
         timings: bool,
     },
+    /// Build the index of a dump (or tell its state, or delete it) and
+    /// print its path as the last line.
+    ///
+    /// The index holds the whole model of the dump (objects, references,
+    /// both dominator trees, retained sizes, the census, threads and
+    /// finalizers), so that the next open of the dump by any command or the
+    /// window maps it instead of parsing the dump. It is written beside the
+    /// dump as DUMP.hsidx, or under $XDG_CACHE_HOME/heapscope (default
+    /// ~/.cache) when the dump's folder is not writable. Every command
+    /// writes it on first open; --no-index turns that off. An index whose
+    /// dump changed, or that is damaged, is rebuilt.
+    Index {
+        #[command(flatten)]
+        common: Common,
+        /// Tell whether the dump has a valid index, where, and its size
+        #[arg(long, conflicts_with = "delete")]
+        status: bool,
+        /// Delete the dump's index (beside it and in the cache folder)
+        #[arg(long)]
+        delete: bool,
+    },
     /// Render a view of the window to a PNG, without a window
     #[cfg(feature = "gui")]
     Screenshot {
@@ -218,9 +242,26 @@ enum Sort {
 
 use heapscope::demo::demo_file;
 
+/// `--no-index`, set once from the command line.
+static REUSE: std::sync::OnceLock<Reuse> = std::sync::OnceLock::new();
+
+fn reuse() -> Reuse {
+    *REUSE.get().unwrap_or(&Reuse::Index)
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    let _ = REUSE.set(if cli.no_index {
+        Reuse::NoIndex
+    } else {
+        Reuse::Index
+    });
     let result = match cli.command {
+        Some(Command::Index {
+            common,
+            status,
+            delete,
+        }) => index(&common, status, delete),
         Some(Command::Summary { common }) => summary(&common),
         Some(Command::Histogram {
             common,
@@ -431,28 +472,26 @@ fn summary(common: &Common) -> Result<(), Failure> {
     Ok(())
 }
 
-fn referents(strong: bool) -> Referents {
-    if strong {
-        Referents::NONE
-    } else {
-        Referents::ALL
+/// Loads the whole model, from the index when it has one.
+fn load_model(common: &Common) -> Result<Model, Failure> {
+    let start = Instant::now();
+    let model = with_progress(|p| index::open(&common.dump, &options(common), reuse(), p))?;
+    for note in model.origin.notes() {
+        eprintln!("heapscope: {note}");
     }
+    if common.timings {
+        print_timings(
+            &model.heap.timings,
+            start.elapsed(),
+            Some(model.heap.memory_bytes()),
+        );
+    }
+    Ok(model)
 }
 
-/// Loads the whole model and the dominator tree.
-fn load_with_dominators(common: &Common, strong: bool) -> Result<(Heap, Dominators), Failure> {
-    let start = Instant::now();
-    let (mut heap, doms, took) = with_progress(|p| -> Result<_, Error> {
-        let heap = Heap::open(&common.dump, &options(common), p)?;
-        let t = Instant::now();
-        let doms = Dominators::compute(&heap, referents(strong), p)?;
-        Ok((heap, doms, t.elapsed()))
-    })?;
-    heap.timings.push(("dominators", took));
-    if common.timings {
-        print_timings(&heap.timings, start.elapsed(), Some(heap.memory_bytes()));
-    }
-    Ok((heap, doms))
+/// Which of a model's dominator trees.
+fn mode(strong: bool) -> usize {
+    usize::from(strong)
 }
 
 fn histogram(
@@ -488,12 +527,11 @@ fn histogram(
             eprint!("{}", report::warnings_text(warnings));
         }
     };
-    if retained {
-        let (heap, doms) = load_with_dominators(common, strong)?;
-        let children = doms.children_unsorted();
-        let per_class = doms.class_retained(&heap, &children);
-        print(heap.census(), Some(&per_class), heap.warnings());
-        leave((heap, doms, children));
+    if retained || (reuse() == Reuse::Index && has_index(common)) {
+        let model = load_model(common)?;
+        let per_class = retained.then(|| &model.class_retained[mode(strong)][..]);
+        print(model.heap.census(), per_class, model.heap.warnings());
+        leave(model);
     } else {
         let (_dump, census) =
             with_progress(|p| heap::open_census(&common.dump, &options(common), p))?;
@@ -511,21 +549,22 @@ fn dominators(
     children: Option<usize>,
     strong: bool,
 ) -> Result<(), Failure> {
-    let (heap, doms) = load_with_dominators(common, strong)?;
+    let model = load_model(common)?;
+    let (heap, doms) = (&model.heap, &model.doms[mode(strong)]);
     let biggest = doms.biggest(top);
     let tree = children.map(|n| (doms.children(), n));
     let kids = tree.as_ref().map(|(c, n)| (c, *n));
     if common.json {
         print_json(&report::with_warnings(
-            report::dominators::json(&heap, &doms, &biggest, kids),
+            report::dominators::json(heap, doms, &biggest, kids),
             heap.warnings(),
         ));
     } else {
-        print!("{}", report::dominators::text(&heap, &doms, &biggest, kids));
+        print!("{}", report::dominators::text(heap, doms, &biggest, kids));
         eprint!("{}", report::warnings_text(heap.warnings()));
     }
     leave(tree);
-    leave((heap, doms));
+    leave(model);
     Ok(())
 }
 
@@ -548,7 +587,88 @@ fn parse_id(text: &str) -> Option<u64> {
     }
 }
 
+/// Whether the dump has a valid index to reopen (checked in full).
+fn has_index(common: &Common) -> bool {
+    let key = index::key(&options(common));
+    matches!(
+        index::status(&common.dump, &key),
+        Ok(index::IndexStatus::Valid(..))
+    )
+}
+
+fn index(common: &Common, status: bool, delete: bool) -> Result<(), Failure> {
+    let key = index::key(&options(common));
+    if delete {
+        let mut deleted = 0;
+        for path in index::locate(&common.dump, &key).candidates() {
+            match std::fs::remove_file(path) {
+                Ok(()) => {
+                    println!("deleted {}", path.display());
+                    deleted += 1;
+                }
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+                Err(e) => return Err(Failure::Dump(Error::io(path, e))),
+            }
+        }
+        if deleted == 0 {
+            println!("no index to delete for {}", common.dump.display());
+        }
+        return Ok(());
+    }
+    if status {
+        match index::status(&common.dump, &key)? {
+            index::IndexStatus::Valid(path, bytes) => {
+                println!("valid index ({})", units::bytes(bytes));
+                println!("{}", path.display());
+            }
+            index::IndexStatus::Unusable(path, why) => {
+                println!("unusable index, rebuilt on next open: {why}");
+                println!("{}", path.display());
+            }
+            index::IndexStatus::Missing => {
+                let at = index::locate(&common.dump, &key).beside;
+                println!("no index yet; it would be written to");
+                println!("{}", at.display());
+            }
+        }
+        return Ok(());
+    }
+    if reuse() == Reuse::NoIndex {
+        return Err(Failure::Usage(
+            "`index` with --no-index has nothing to do".into(),
+        ));
+    }
+    let model = load_model(common)?;
+    match &model.origin {
+        Origin::Reopened(path, _)
+        | Origin::Built {
+            written: Ok((path, _)),
+            ..
+        } => {
+            println!("{}", path.display());
+            leave(model);
+            Ok(())
+        }
+        Origin::Built {
+            written: Err(why), ..
+        } => Err(Failure::Dump(Error::new(format!(
+            "cannot write the index of {}: {why}",
+            common.dump.display()
+        )))),
+        Origin::NoIndex => Err(Failure::Dump(Error::new(format!(
+            "{} is not a regular file: it has no index",
+            common.dump.display()
+        )))),
+    }
+}
+
+/// The heap, for commands that need no dominator tree: from the index if
+/// the dump has one, else parsed (without writing an index, which would
+/// make these commands several times slower on a first open).
 fn load(common: &Common) -> Result<Heap, Failure> {
+    if reuse() == Reuse::Index && has_index(common) {
+        return Ok(load_model(common)?.heap);
+    }
     let start = Instant::now();
     let heap = with_progress(|p| Heap::open(&common.dump, &options(common), p))?;
     if common.timings {
@@ -639,18 +759,18 @@ fn paths(
 }
 
 fn finalizers(common: &Common) -> Result<(), Failure> {
-    let (heap, doms) = load_with_dominators(common, false)?;
-    let report = with_progress(|p| analysis_finalizers::analyze(&heap, Some(&doms), p))?;
+    let model = load_model(common)?;
+    let (heap, report) = (&model.heap, &model.finalizers);
     if common.json {
         print_json(&report::with_warnings(
-            report::finalizers::json(&heap, &report),
+            report::finalizers::json(heap, report),
             heap.warnings(),
         ));
     } else {
-        print!("{}", report::finalizers::text(&heap, &report));
+        print!("{}", report::finalizers::text(heap, report));
         eprint!("{}", report::warnings_text(heap.warnings()));
     }
-    leave((heap, doms));
+    leave(model);
     Ok(())
 }
 

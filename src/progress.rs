@@ -19,6 +19,10 @@ pub enum Phase {
     Dominators,
     Retained,
     Paths,
+    /// Checking an index file before use, in bytes.
+    ReadingIndex,
+    /// Writing an index file, in bytes (twice: checksums, then writing).
+    WritingIndex,
     Done,
 }
 
@@ -29,11 +33,13 @@ impl Phase {
             Phase::Decompressing => "decompressing",
             Phase::Copying => "copying the input",
             Phase::Reading => "reading",
-            Phase::Indexing => "indexing",
+            Phase::Indexing => "numbering objects",
             Phase::References => "references",
             Phase::Dominators => "dominators",
             Phase::Retained => "retained sizes",
             Phase::Paths => "paths",
+            Phase::ReadingIndex => "reading the index",
+            Phase::WritingIndex => "writing the index",
             Phase::Done => "done",
         }
     }

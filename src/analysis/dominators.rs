@@ -7,6 +7,7 @@ use rayon::prelude::*;
 use super::graph::{HeapGraph, Referents};
 use super::semi_nca::{self, NONE};
 use crate::heap::Heap;
+use crate::heap::store::{Buf, U64s};
 use crate::progress::{Cancelled, Phase, Progress};
 
 /// What dominates an object.
@@ -24,14 +25,14 @@ pub struct Dominators {
     /// Which referent edges counted.
     pub referents: Referents,
     /// Per object: its immediate dominator; `ROOT` or `NONE`.
-    idom: Vec<u32>,
+    pub(crate) idom: Buf<u32>,
     /// Per object: retained bytes (0 when unreachable).
-    retained: Vec<u64>,
+    pub(crate) retained: U64s,
     /// Objects the roots reach.
     pub reachable: u64,
 }
 
-const ROOT: u32 = u32::MAX - 1;
+pub(crate) const ROOT: u32 = u32::MAX - 1;
 
 impl Dominators {
     /// Computes dominators and retained sizes. Progress: `Dominators`
@@ -77,8 +78,8 @@ impl Dominators {
         progress.set(n as u64);
         Ok(Dominators {
             referents,
-            idom,
-            retained,
+            idom: idom.into(),
+            retained: retained.into(),
             reachable: tree.preorder.len() as u64 - 1,
         })
     }
@@ -93,7 +94,7 @@ impl Dominators {
 
     /// Bytes freed if `o` were freed: its dominator subtree's shallow sizes.
     pub fn retained(&self, o: u32) -> u64 {
-        self.retained[o as usize]
+        self.retained.get(o as usize)
     }
 
     /// Objects no GC root reaches.
@@ -105,15 +106,15 @@ impl Dominators {
     pub fn reachable_bytes(&self) -> u64 {
         self.idom
             .par_iter()
-            .zip(&self.retained)
-            .filter(|&(&d, _)| d == ROOT)
-            .map(|(_, &r)| r)
+            .enumerate()
+            .filter(|&(_, &d)| d == ROOT)
+            .map(|(o, _)| self.retained.get(o))
             .sum()
     }
 
     /// The `n` objects with the largest retained sizes, largest first.
     pub fn biggest(&self, n: usize) -> Vec<u32> {
-        top_by(self.retained.len(), n, |o| self.retained[o as usize])
+        top_by(self.retained.len(), n, |o| self.retained.get(o as usize))
     }
 
     /// The dominator tree downwards: children of every object and of the
@@ -129,7 +130,7 @@ impl Dominators {
         let n = self.idom.len();
         let slot = |d: u32| if d == ROOT { n } else { d as usize };
         let mut offsets = vec![0u32; n + 2];
-        for &d in &self.idom {
+        for &d in self.idom.iter() {
             if d != NONE {
                 offsets[slot(d) + 1] += 1;
             }
@@ -183,8 +184,9 @@ impl Dominators {
                 let kids = &mut part[offsets[p] as usize - base..offsets[p + 1] as usize - base];
                 if kids.len() > 1 {
                     kids.sort_unstable_by(|&x, &y| {
-                        retained[y as usize]
-                            .cmp(&retained[x as usize])
+                        retained
+                            .get(y as usize)
+                            .cmp(&retained.get(x as usize))
                             .then(x.cmp(&y))
                     });
                 }
@@ -201,7 +203,7 @@ impl Dominators {
         let mut stack: Vec<(u32, u32)> = Vec::new();
         let visit = |o: u32, sums: &mut ClassRetained, stack: &mut Vec<(u32, u32)>| {
             let c = heap.class_of(o);
-            sums.visit(c, self.retained[o as usize]);
+            sums.visit(c, self.retained.get(o as usize));
             if !children.of(o).is_empty() {
                 sums.enter(c);
                 stack.push((o, 0));

@@ -13,7 +13,9 @@ use crate::hprof::{RootKind, Value};
 use crate::progress::{Cancelled, Progress};
 
 /// Where a Finalizer is in its life.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
 pub enum State {
     /// On the `unfinalized` list, referent still strongly reachable.
     Registered,
@@ -48,7 +50,7 @@ impl State {
 }
 
 /// One Finalizer.
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Copy, Debug, serde::Serialize, serde::Deserialize)]
 pub struct Entry {
     pub finalizer: u32,
     pub referent: Option<u32>,
@@ -56,7 +58,7 @@ pub struct Entry {
 }
 
 /// Finalizer counts for one referent class.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug, Default, serde::Serialize, serde::Deserialize)]
 pub struct ClassFinalizers {
     pub class: u32,
     pub finalizers: u64,
@@ -69,7 +71,7 @@ pub struct ClassFinalizers {
 }
 
 /// A thread that runs finalizers and where it is.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 pub struct FinalizerThread {
     /// Index into `heap.threads()`.
     pub thread: usize,
@@ -77,7 +79,7 @@ pub struct FinalizerThread {
     pub in_finalize_of: Option<String>,
 }
 
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug, Default, serde::Serialize, serde::Deserialize)]
 pub struct FinalizerReport {
     pub entries: Vec<Entry>,
     pub registered: u64,

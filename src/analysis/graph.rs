@@ -53,7 +53,7 @@ impl RefKind {
 }
 
 /// Which `referent` edges are followed.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Referents {
     pub weak: bool,
     pub soft: bool,

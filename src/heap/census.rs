@@ -19,7 +19,7 @@ use crate::progress::{Phase, Progress};
 /// computed exactly for any layout: count, elements, and how many lengths
 /// fall in each residue mod 16 (alignment padding depends only on that for
 /// alignments up to 16 bytes).
-#[derive(Clone, Copy, Debug, Default)]
+#[derive(Clone, Copy, Debug, Default, serde::Serialize, serde::Deserialize)]
 pub struct ArrayTally {
     pub count: u64,
     pub elements: u64,
@@ -61,7 +61,7 @@ impl ArrayTally {
 }
 
 /// A GC root as the dump declares it.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct RawRoot {
     pub kind: RootKind,
     pub id: u64,
@@ -88,7 +88,7 @@ const SAMPLE_RUN: u64 = 32;
 
 /// The objects of one heap segment: how many, and the id range of those
 /// that are not class objects.
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Copy, Debug, serde::Serialize, serde::Deserialize)]
 pub struct SegmentObjects {
     /// Objects other than class objects.
     pub count: u64,
@@ -249,13 +249,14 @@ fn scan_segment(body: &[u8], offset: u64, id_size: u32) -> SegmentScan {
 }
 
 /// Count and shallow bytes of one class's objects.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct ClassCount {
     pub instances: u64,
     pub shallow: u64,
 }
 
 /// What the first pass learns.
+#[derive(serde::Serialize, serde::Deserialize)]
 pub struct Census {
     pub records: RecordIndex,
     pub classes: ClassTable,

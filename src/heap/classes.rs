@@ -6,7 +6,7 @@ use rustc_hash::FxHashMap;
 use super::strings::{decode_modified_utf8, java_class_name};
 use crate::hprof::{BasicType, ClassDump, RecordIndex, Value, push_warning};
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum ClassKind {
     Instance,
     ObjectArray,
@@ -14,21 +14,21 @@ pub enum ClassKind {
 }
 
 /// A declared instance field.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 pub struct Field {
     pub name: String,
     pub ty: BasicType,
 }
 
 /// A static field and its value.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 pub struct Static {
     pub name: String,
     pub ty: BasicType,
     pub value: Value,
 }
 
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 pub struct Class {
     /// The id of the class object; 0 for a class made up because the dump
     /// has objects of it but no CLASS DUMP.
@@ -87,7 +87,7 @@ impl Class {
 }
 
 /// Every class of a dump, indexed densely.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, serde::Serialize, serde::Deserialize)]
 pub struct ClassTable {
     classes: Vec<Class>,
     by_id: FxHashMap<u64, u32>,

@@ -12,7 +12,7 @@ use super::strings::{decode_latin1, decode_utf16};
 use crate::hprof::{BasicType, SubRecord, SubRecords, Value};
 
 /// What the dump says about the JVM that wrote it.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct JvmInfo {
     /// `java.version`: `1.8.0_292`, `11.0.13`, `21.0.8`.
     pub version: Option<String>,
@@ -27,7 +27,7 @@ pub struct JvmInfo {
     /// 32 or 64, from `sun.arch.data.model`, the VM name or `os.arch`.
     pub data_model: Option<u32>,
     /// Where the version was read.
-    pub source: Option<&'static str>,
+    pub source: Option<String>,
 }
 
 impl JvmInfo {
@@ -47,7 +47,7 @@ impl JvmInfo {
         if !details.is_empty() {
             s.push_str(&format!(" ({})", details.join(", ")));
         }
-        if let Some(source) = self.source {
+        if let Some(source) = &self.source {
             s.push_str(&format!(", from {source}"));
         }
         s
@@ -371,7 +371,7 @@ pub fn detect(data: &[u8], id_size: u32, classes: &ClassTable, segments: &[Segme
     let mut info = JvmInfo::default();
     if let Some(v) = props.get("java.version") {
         info.version = Some(v.clone());
-        info.source = Some("the system properties");
+        info.source = Some("the system properties".to_string());
     } else {
         for (class, field) in [
             ("java.lang.VersionProps", "java_version"),
@@ -379,11 +379,7 @@ pub fn detect(data: &[u8], id_size: u32, classes: &ClassTable, segments: &[Segme
         ] {
             if let Some(v) = peek.static_string(class, field) {
                 info.version = Some(v);
-                info.source = Some(if class == "sun.misc.Version" {
-                    "sun.misc.Version"
-                } else {
-                    "java.lang.VersionProps"
-                });
+                info.source = Some(class.to_string());
                 break;
             }
         }

@@ -9,7 +9,7 @@ use std::fmt;
 use super::shapes::{FieldOrder, SizeRules};
 
 /// Object layout of the JVM that wrote the dump.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Layout {
     /// Object header bytes (mark word and class pointer).
     pub header: u32,
@@ -181,7 +181,7 @@ impl fmt::Display for Layout {
 }
 
 /// How the layout in use was chosen.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub enum LayoutSource {
     /// Given by the user.
     Override,
@@ -200,7 +200,7 @@ pub enum LayoutSource {
 }
 
 /// The layout in use and why.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 pub struct LayoutChoice {
     pub layout: Layout,
     /// How fields are placed (by JDK version).

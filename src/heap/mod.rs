@@ -10,6 +10,7 @@ pub mod layout;
 pub mod objects;
 pub mod refs;
 pub mod shapes;
+pub mod store;
 pub mod strings;
 mod threads;
 
@@ -23,8 +24,10 @@ pub use threads::{Frame, Thread};
 
 use crate::hprof::{BasicType, Dump, Error, RecordIndex, RootKind, Value, read_id, read_u32};
 use crate::progress::{Phase, Progress};
-use objects::{IdIndex, Objects};
-use refs::Csr;
+pub(crate) use objects::IdIndex;
+use objects::Objects;
+pub(crate) use refs::Csr;
+use store::{Buf, U64s};
 
 /// How to load a dump.
 #[derive(Clone, Debug, Default)]
@@ -102,7 +105,7 @@ pub fn heap_dump_figures(
 }
 
 /// A GC root, resolved to an object when the id has a record.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Root {
     pub kind: RootKind,
     pub id: u64,
@@ -148,20 +151,25 @@ impl Array<'_> {
     }
 }
 
-/// The loaded heap. Immutable; share it with `Arc`.
+/// The loaded heap. Immutable; share it with `Arc`. Its arrays are in
+/// memory when just built, or views of a mapped index file (see
+/// [`crate::index`]).
 pub struct Heap {
-    dump: Dump,
-    census: Census,
-    objects: Objects,
-    index: IdIndex,
-    out: Csr,
-    inc: Csr,
-    dangling: Vec<(u32, u64)>,
-    roots: Vec<Root>,
+    pub(crate) dump: Dump,
+    pub(crate) census: Census,
+    /// Per object: its id (increasing), record offset and class index.
+    pub(crate) ids: U64s,
+    pub(crate) offsets: U64s,
+    pub(crate) classes: Buf<u32>,
+    pub(crate) index: IdIndex,
+    pub(crate) out: Csr,
+    pub(crate) inc: Csr,
+    pub(crate) dangling: Vec<(u32, u64)>,
+    pub(crate) roots: Vec<Root>,
     /// (object, index into `roots`), sorted.
-    roots_by_object: Vec<(u32, u32)>,
-    threads: Vec<Thread>,
-    warnings: Vec<String>,
+    pub(crate) roots_by_object: Vec<(u32, u32)>,
+    pub(crate) threads: Vec<Thread>,
+    pub(crate) warnings: Vec<String>,
     /// How long each loading phase took.
     pub timings: Vec<(&'static str, Duration)>,
 }
@@ -221,7 +229,7 @@ impl Heap {
             .map(|r| Root {
                 kind: r.kind,
                 id: r.id,
-                object: index.find(&objects.ids, r.id),
+                object: index.find_in(&objects.ids, r.id),
                 thread_serial: r.thread_serial,
                 frame_index: if r.kind == RootKind::ThreadObject {
                     None
@@ -236,10 +244,17 @@ impl Heap {
             .filter_map(|(i, r)| Some((r.object?, i as u32)))
             .collect();
         roots_by_object.sort_unstable();
+        let Objects {
+            ids,
+            offsets,
+            classes,
+        } = objects;
         let mut heap = Heap {
             dump,
             census,
-            objects,
+            ids: ids.into(),
+            offsets: offsets.into(),
+            classes: classes.into(),
             index,
             out,
             inc,
@@ -279,16 +294,16 @@ impl Heap {
 
     /// Number of objects (class objects included).
     pub fn object_count(&self) -> u32 {
-        self.objects.len() as u32
+        self.ids.len() as u32
     }
 
     pub fn id(&self, o: u32) -> u64 {
-        self.objects.ids[o as usize]
+        self.ids.get(o as usize)
     }
 
     /// The class index of object `o`.
     pub fn class_of(&self, o: u32) -> u32 {
-        self.objects.classes[o as usize]
+        self.classes[o as usize]
     }
 
     /// The instances of class `c` (exactly that class), in object order:
@@ -303,12 +318,12 @@ impl Heap {
 
     /// File offset of object `o`'s record.
     pub fn record_offset(&self, o: u32) -> u64 {
-        self.objects.offsets[o as usize]
+        self.offsets.get(o as usize)
     }
 
     /// The object with this id.
     pub fn find(&self, id: u64) -> Option<u32> {
-        self.index.find(&self.objects.ids, id)
+        self.index.find(&self.ids, id)
     }
 
     /// If `o` is a class object: its class index.
@@ -437,8 +452,9 @@ impl Heap {
 
     /// Bytes of memory the model holds beyond the mapped file.
     pub fn memory_bytes(&self) -> u64 {
-        let o = &self.objects;
-        (o.ids.capacity() * 8 + o.offsets.capacity() * 8 + o.classes.capacity() * 4) as u64
+        self.ids.memory_bytes()
+            + self.offsets.memory_bytes()
+            + self.classes.memory_bytes()
             + self.index.memory_bytes()
             + self.out.memory_bytes()
             + self.inc.memory_bytes()

@@ -4,6 +4,7 @@
 use rayon::prelude::*;
 
 use super::census::{Census, SegmentObjects};
+use super::store::{Buf, U64s};
 use crate::hprof::{Error, SubRecord, SubRecords, push_warning};
 use crate::progress::{Phase, Progress};
 
@@ -230,13 +231,13 @@ impl Objects {
 }
 
 /// Finds an object's number from its id: buckets over the id range point
-/// into the sorted id array, and a short binary search finishes.
+/// into the sorted id array, and a short search finishes.
 #[derive(Default)]
 pub struct IdIndex {
-    min: u64,
-    shift: u32,
+    pub min: u64,
+    pub shift: u32,
     /// `starts[b]`: the first object whose bucket is `b` or later.
-    starts: Vec<u32>,
+    pub starts: Buf<u32>,
 }
 
 impl IdIndex {
@@ -259,18 +260,29 @@ impl IdIndex {
         for b in 1..starts.len() {
             starts[b] += starts[b - 1];
         }
-        IdIndex { min, shift, starts }
+        IdIndex {
+            min,
+            shift,
+            starts: starts.into(),
+        }
     }
 
+    /// The positions in the id array where `id` can be.
     #[inline]
-    pub fn find(&self, ids: &[u64], id: u64) -> Option<u32> {
+    fn bucket(&self, id: u64) -> Option<(usize, usize)> {
         let off = id.checked_sub(self.min)?;
         let b = (off >> self.shift) as usize;
         if b + 1 >= self.starts.len() {
             return None;
         }
-        let (lo, hi) = (self.starts[b] as usize, self.starts[b + 1] as usize);
-        let slice = &ids[lo..hi];
+        Some((self.starts[b] as usize, self.starts[b + 1] as usize))
+    }
+
+    /// The object with this id, in plain sorted `ids`.
+    #[inline]
+    pub fn find_in(&self, ids: &[u64], id: u64) -> Option<u32> {
+        let (lo, hi) = self.bucket(id)?;
+        let slice = ids.get(lo..hi)?;
         match slice.len() {
             0 => None,
             1..=8 => slice.iter().position(|&x| x == id).map(|p| (lo + p) as u32),
@@ -278,8 +290,36 @@ impl IdIndex {
         }
     }
 
+    /// The object with this id.
+    #[inline]
+    pub fn find(&self, ids: &U64s, id: u64) -> Option<u32> {
+        if let Some(plain) = ids.as_plain() {
+            return self.find_in(plain, id);
+        }
+        let (mut lo, mut hi) = self.bucket(id)?;
+        hi = hi.min(ids.len());
+        while lo < hi {
+            let mid = lo + (hi - lo) / 2;
+            match ids.get(mid).cmp(&id) {
+                std::cmp::Ordering::Less => lo = mid + 1,
+                std::cmp::Ordering::Greater => hi = mid,
+                std::cmp::Ordering::Equal => return Some(mid as u32),
+            }
+        }
+        None
+    }
+
+    /// Whether the buckets fit `objects` ids: they never decrease and end
+    /// at the object count.
+    pub fn is_consistent(&self, objects: usize) -> bool {
+        self.starts.is_empty() && objects == 0
+            || self.starts.first() == Some(&0)
+                && self.starts.last() == Some(&(objects as u32))
+                && self.starts.par_windows(2).all(|w| w[0] <= w[1])
+    }
+
     pub fn memory_bytes(&self) -> u64 {
-        self.starts.capacity() as u64 * 4
+        self.starts.memory_bytes()
     }
 }
 
@@ -394,11 +434,17 @@ mod tests {
         sorted.dedup();
         let index = IdIndex::build(&sorted);
         for (i, &id) in sorted.iter().enumerate() {
-            assert_eq!(index.find(&sorted, id), Some(i as u32));
-            assert_eq!(index.find(&sorted, id + 1), None);
+            assert_eq!(index.find_in(&sorted, id), Some(i as u32));
+            assert_eq!(index.find_in(&sorted, id + 1), None);
         }
-        assert_eq!(index.find(&sorted, 0), None);
-        assert_eq!(index.find(&sorted, u64::MAX), None);
-        assert_eq!(IdIndex::build(&[]).find(&[], 5), None);
+        assert_eq!(index.find_in(&sorted, 0), None);
+        assert_eq!(index.find_in(&sorted, u64::MAX), None);
+        assert_eq!(IdIndex::build(&[]).find_in(&[], 5), None);
+        // The same through packed ids, as an index file holds them.
+        let packed = U64s::Packed(crate::heap::store::Packed::pack(&sorted));
+        for (i, &id) in sorted.iter().enumerate().step_by(7) {
+            assert_eq!(index.find(&packed, id), Some(i as u32));
+            assert_eq!(index.find(&packed, id + 1), None);
+        }
     }
 }

@@ -5,14 +5,15 @@ use rayon::prelude::*;
 
 use super::census::Census;
 use super::objects::{IdIndex, Objects};
+use super::store::Buf;
 use crate::hprof::{Error, read_id, read_u32};
 use crate::progress::{Phase, Progress};
 
 /// Compressed sparse rows: one list of object numbers per object.
 #[derive(Default)]
 pub struct Csr {
-    offsets: Vec<u32>,
-    targets: Vec<u32>,
+    pub offsets: Buf<u32>,
+    pub targets: Buf<u32>,
 }
 
 impl Csr {
@@ -28,7 +29,18 @@ impl Csr {
     }
 
     pub fn memory_bytes(&self) -> u64 {
-        (self.offsets.capacity() + self.targets.capacity()) as u64 * 4
+        self.offsets.memory_bytes() + self.targets.memory_bytes()
+    }
+
+    /// Whether the rows fit `rows` objects and `objects` targets: offsets
+    /// start at 0, never decrease and end at the number of targets, and
+    /// every target is an object.
+    pub fn is_consistent(&self, rows: usize, objects: usize) -> bool {
+        self.offsets.len() == rows + 1
+            && self.offsets[0] == 0
+            && self.offsets[rows] as usize == self.targets.len()
+            && self.offsets.par_windows(2).all(|w| w[0] <= w[1])
+            && self.targets.par_iter().all(|&t| (t as usize) < objects)
     }
 }
 
@@ -158,7 +170,7 @@ pub fn outgoing(
                 let mut w = 0;
                 for i in lo..hi {
                     for_each_ref(data, census, objects, i, |id| {
-                        part[w] = match index.find(&objects.ids, id) {
+                        part[w] = match index.find_in(&objects.ids, id) {
                             Some(t) => t,
                             None => {
                                 dangling.push((i as u32, id));
@@ -194,7 +206,13 @@ pub fn outgoing(
         targets.truncate(w);
         targets.shrink_to_fit();
     }
-    Ok((Csr { offsets, targets }, dangling))
+    Ok((
+        Csr {
+            offsets: offsets.into(),
+            targets: targets.into(),
+        },
+        dangling,
+    ))
 }
 
 /// Reverses `out`: for every object, the objects that refer to it, in
@@ -215,7 +233,7 @@ pub fn incoming(out: &Csr, n: usize) -> Csr {
             rest = tail;
         }
         slices.into_par_iter().for_each(|(lo, hi, counts)| {
-            for &t in &out.targets {
+            for &t in out.targets.iter() {
                 let t = t as usize;
                 if t >= lo && t < hi {
                     counts[t - lo] += 1;
@@ -255,5 +273,8 @@ pub fn incoming(out: &Csr, n: usize) -> Csr {
                 }
             });
     }
-    Csr { offsets, targets }
+    Csr {
+        offsets: offsets.into(),
+        targets: targets.into(),
+    }
 }

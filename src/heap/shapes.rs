@@ -15,7 +15,7 @@ use super::layout::Layout;
 use crate::hprof::BasicType;
 
 /// How HotSpot places a class's own fields after its superclass's.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub enum FieldOrder {
     /// JDK 6-14 (`classFileParser.cpp`): a class's fields start after its
     /// superclass's, rounded up to the reference size, and never fill the
@@ -48,7 +48,7 @@ impl FieldOrder {
 }
 
 /// What instance sizes depend on besides the object layout.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub struct SizeRules {
     pub order: FieldOrder,
     /// The JDK feature release (6, 8, 11, 17, ...) whose injected fields

@@ -7,7 +7,7 @@ use super::strings::decode_modified_utf8;
 use crate::hprof::RootKind;
 
 /// A stack frame, with the objects its locals and operand stack hold.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 pub struct Frame {
     pub class_name: String,
     pub method: String,
@@ -33,7 +33,7 @@ impl Frame {
     }
 }
 
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 pub struct Thread {
     pub serial: u32,
     pub object_id: u64,

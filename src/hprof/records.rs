@@ -6,7 +6,7 @@ use super::{Cursor, Error, Short};
 use crate::progress::{Phase, Progress};
 
 /// The format version named by the file's magic text.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum Version {
     V101,
     V102,
@@ -24,7 +24,7 @@ impl Version {
     }
 }
 
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Copy, Debug, serde::Serialize, serde::Deserialize)]
 pub struct Header {
     pub version: Version,
     /// Identifier size: 4 or 8.
@@ -126,7 +126,7 @@ pub fn tag_name(tag: u8) -> &'static str {
     }
 }
 
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Copy, Debug, serde::Serialize, serde::Deserialize)]
 pub struct LoadClass {
     pub serial: u32,
     pub class_id: u64,
@@ -134,7 +134,7 @@ pub struct LoadClass {
     pub name_id: u64,
 }
 
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Copy, Debug, serde::Serialize, serde::Deserialize)]
 pub struct StackFrame {
     pub id: u64,
     pub method_name_id: u64,
@@ -145,7 +145,7 @@ pub struct StackFrame {
     pub line: i32,
 }
 
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 pub struct StackTrace {
     pub serial: u32,
     pub thread_serial: u32,
@@ -153,7 +153,7 @@ pub struct StackTrace {
 }
 
 /// A START THREAD record (old JVMTI agent dumps only).
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Copy, Debug, serde::Serialize, serde::Deserialize)]
 pub struct ThreadStart {
     pub thread_serial: u32,
     pub thread_id: u64,
@@ -163,7 +163,7 @@ pub struct ThreadStart {
 }
 
 /// A HEAP DUMP or HEAP DUMP SEGMENT body.
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Copy, Debug, serde::Serialize, serde::Deserialize)]
 pub struct Segment {
     /// File offset of the first sub-record.
     pub offset: u64,
@@ -174,7 +174,7 @@ pub struct Segment {
 /// One heap dump (snapshot) in the file: a HEAP DUMP record, or a run of
 /// HEAP DUMP SEGMENT records up to a HEAP DUMP END. Most files hold one;
 /// the old `-agentlib:hprof` agent writes one per dump request.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 pub struct HeapDump {
     /// 0-based, in file order, as Eclipse MAT numbers them (`#0`, `#1`).
     pub index: usize,
@@ -191,7 +191,7 @@ pub struct HeapDump {
 
 /// Everything the top-level records say, with heap segments located but not
 /// parsed. Built by one sequential pass that reads record headers only.
-#[derive(Clone)]
+#[derive(Clone, serde::Serialize, serde::Deserialize)]
 pub struct RecordIndex {
     pub header: Header,
     /// STRING IN UTF8: id -> (file offset of the text, its length).

@@ -14,7 +14,9 @@ impl From<Short> for Bad {
 }
 
 /// What kind of GC root a ROOT sub-record declares.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
 pub enum RootKind {
     Unknown,
     JniGlobal,

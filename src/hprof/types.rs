@@ -1,5 +1,5 @@
 /// The basic types of HPROF field and array values.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub enum BasicType {
     Object,
     Boolean,
@@ -91,7 +91,7 @@ impl BasicType {
 }
 
 /// One decoded field or static value.
-#[derive(Clone, Copy, Debug, PartialEq)]
+#[derive(Clone, Copy, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub enum Value {
     Object(u64),
     Boolean(bool),

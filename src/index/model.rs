@@ -1,0 +1,442 @@
+//! A dump's whole model, built and written to an index, or reopened from
+//! one.
+
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use rayon::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use super::file::{self, Identity, IndexFile, Section};
+use crate::analysis::dominators::Dominators;
+use crate::analysis::finalizers::{self, FinalizerReport};
+use crate::analysis::graph::Referents;
+use crate::heap::store::{Buf, Packed, U64s};
+use crate::heap::{Census, Csr, Heap, IdIndex, LoadOptions, Root, Thread};
+use crate::hprof::{Dump, Error};
+use crate::progress::{Cancelled, Progress};
+use crate::units;
+
+/// A heap with everything the views show: both dominator trees (all
+/// references, then strong references only), each one's retained bytes
+/// per class, and the finalizer picture.
+pub struct Model {
+    pub heap: Heap,
+    /// `[all references, strong only]`.
+    pub doms: [Dominators; 2],
+    pub class_retained: [Vec<u64>; 2],
+    pub finalizers: FinalizerReport,
+    pub origin: Origin,
+}
+
+/// Where a model came from.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Origin {
+    /// Mapped from this index, of this many bytes.
+    Reopened(PathBuf, u64),
+    /// Parsed from the dump; the index written (or why not), and why an
+    /// index found was not used.
+    Built {
+        written: Result<(PathBuf, u64), String>,
+        replaced: Option<String>,
+    },
+    /// Parsed from the dump, with the index turned off.
+    NoIndex,
+}
+
+impl Origin {
+    /// Lines for the terminal or the window.
+    pub fn notes(&self) -> Vec<String> {
+        match self {
+            Origin::Reopened(path, bytes) => vec![format!(
+                "opened from the index {} ({})",
+                path.display(),
+                units::bytes(*bytes)
+            )],
+            Origin::Built { written, replaced } => {
+                let mut notes: Vec<String> = replaced
+                    .iter()
+                    .map(|why| format!("rebuilt the index: {why}"))
+                    .collect();
+                notes.push(match written {
+                    Ok((path, bytes)) => {
+                        format!(
+                            "wrote the index {} ({})",
+                            path.display(),
+                            units::bytes(*bytes)
+                        )
+                    }
+                    Err(why) => format!("no index written: {why}"),
+                });
+                notes
+            }
+            Origin::NoIndex => Vec::new(),
+        }
+    }
+}
+
+/// Whether to read and write the index.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Reuse {
+    /// Reopen a valid index, else build and write one.
+    Index,
+    /// Neither read nor write one (`--no-index`).
+    NoIndex,
+}
+
+const MODES: [Referents; 2] = [Referents::ALL, Referents::NONE];
+const MODE_NAMES: [&str; 2] = ["all", "strong"];
+
+/// The options an index was built with, as a short key: empty for the
+/// defaults.
+pub fn key(options: &LoadOptions) -> String {
+    let mut parts = Vec::new();
+    if let Some(d) = options.heap_dump {
+        parts.push(format!("heap-dump-{d}"));
+    }
+    if let Some(l) = &options.layout {
+        let name = l.name().map(str::to_string).unwrap_or_else(|| {
+            format!(
+                "{}-{}-{}-{}",
+                l.header, l.reference, l.array_header, l.align
+            )
+        });
+        parts.push(format!("layout-{name}"));
+    }
+    parts.join(".")
+}
+
+/// Opens the model of the dump at `path`: from its index when one is valid,
+/// else parsed from the dump (and the index written, with `Reuse::Index`).
+pub fn open(
+    path: &Path,
+    options: &LoadOptions,
+    reuse: Reuse,
+    progress: &Progress,
+) -> Result<Model, Error> {
+    let key = key(options);
+    let mut replaced = None;
+    // Only regular files: a pipe's content is gone once read.
+    let regular = std::fs::metadata(path).is_ok_and(|m| m.is_file());
+    let identity = if reuse == Reuse::Index && regular {
+        Identity::of(path, &key).ok()
+    } else {
+        None
+    };
+    let location = file::locate(path, &key);
+    if let Some(identity) = &identity {
+        for at in location.candidates() {
+            match reopen(path, at, identity, progress) {
+                Ok(Some(model)) => return Ok(model),
+                Ok(None) => {}
+                Err(e) => {
+                    replaced.get_or_insert(e.message.clone());
+                }
+            }
+        }
+    }
+    let heap = Heap::open(path, options, progress)?;
+    let built = build(heap, progress)?;
+    let Some(identity) = identity else {
+        return Ok(Model {
+            origin: Origin::NoIndex,
+            ..built
+        });
+    };
+    let written = write(&built, &location, &identity, progress);
+    Ok(Model {
+        origin: Origin::Built { written, replaced },
+        ..built
+    })
+}
+
+/// Computes everything an index holds from a loaded heap.
+pub fn build(heap: Heap, progress: &Progress) -> Result<Model, Cancelled> {
+    let mut timings = Vec::new();
+    let mut doms = Vec::with_capacity(2);
+    let mut class_retained = Vec::with_capacity(2);
+    for (mode, name) in MODES.into_iter().zip(["dominators", "strong dominators"]) {
+        let t = Instant::now();
+        let d = Dominators::compute(&heap, mode, progress)?;
+        let children = d.children_unsorted();
+        class_retained.push(d.class_retained(&heap, &children));
+        doms.push(d);
+        timings.push((name, t.elapsed()));
+    }
+    let t = Instant::now();
+    let strong = &doms[1];
+    let finalizers = finalizers::analyze_with(
+        &heap,
+        Some(&doms[0]),
+        &|o| {
+            !matches!(
+                strong.idom(o),
+                crate::analysis::dominators::Idom::Unreachable
+            )
+        },
+        progress,
+    )?;
+    timings.push(("finalizers", t.elapsed()));
+    let mut heap = heap;
+    heap.timings.extend(timings);
+    let [all, strong]: [Dominators; 2] = doms.try_into().ok().expect("two modes");
+    let [ca, cs]: [Vec<u64>; 2] = class_retained.try_into().ok().expect("two modes");
+    Ok(Model {
+        heap,
+        doms: [all, strong],
+        class_retained: [ca, cs],
+        finalizers,
+        origin: Origin::NoIndex,
+    })
+}
+
+/// The index's structured part, before the arrays.
+#[derive(Serialize)]
+struct MetaOut<'a> {
+    census: &'a Census,
+    objects: u64,
+    id_min: u64,
+    id_shift: u32,
+    dangling: &'a [(u32, u64)],
+    roots: &'a [Root],
+    roots_by_object: &'a [(u32, u32)],
+    threads: &'a [Thread],
+    warnings: &'a [String],
+    doms: [(Referents, u64, &'a [u64]); 2],
+    finalizers: &'a FinalizerReport,
+}
+
+#[derive(Deserialize)]
+struct MetaIn {
+    census: Census,
+    objects: u64,
+    id_min: u64,
+    id_shift: u32,
+    dangling: Vec<(u32, u64)>,
+    roots: Vec<Root>,
+    roots_by_object: Vec<(u32, u32)>,
+    threads: Vec<Thread>,
+    warnings: Vec<String>,
+    doms: [(Referents, u64, Vec<u64>); 2],
+    finalizers: FinalizerReport,
+}
+
+fn packed_of(values: &U64s) -> Packed {
+    match values {
+        U64s::Plain(v) => Packed::pack(v),
+        U64s::Packed(_) => {
+            Packed::pack(&(0..values.len()).map(|i| values.get(i)).collect::<Vec<_>>())
+        }
+    }
+}
+
+fn packed_sections<'a>(name: &str, p: &'a Packed, out: &mut Vec<Section<'a>>) {
+    out.push(Section::of(format!("{name}.base"), &p.base));
+    out.push(Section::of(format!("{name}.delta"), &p.delta));
+    out.push(Section::of(format!("{name}.far_at"), &p.far_at));
+    out.push(Section::of(format!("{name}.far"), &p.far));
+}
+
+fn write(
+    model: &Model,
+    location: &file::Location,
+    identity: &Identity,
+    progress: &Progress,
+) -> Result<(PathBuf, u64), String> {
+    let heap = &model.heap;
+    let meta = MetaOut {
+        census: &heap.census,
+        objects: heap.object_count() as u64,
+        id_min: heap.index.min,
+        id_shift: heap.index.shift,
+        dangling: &heap.dangling,
+        roots: &heap.roots,
+        roots_by_object: &heap.roots_by_object,
+        threads: &heap.threads,
+        warnings: &heap.warnings,
+        doms: [0, 1].map(|k| {
+            (
+                model.doms[k].referents,
+                model.doms[k].reachable,
+                &model.class_retained[k][..],
+            )
+        }),
+        finalizers: &model.finalizers,
+    };
+    let meta = bincode::serde::encode_to_vec(&meta, bincode::config::standard())
+        .map_err(|e| format!("cannot encode the model: {e}"))?;
+    let ids = packed_of(&heap.ids);
+    let offsets = packed_of(&heap.offsets);
+    let retained = [0, 1].map(|k| packed_of(&model.doms[k].retained));
+    let mut sections = vec![Section::of("meta", &meta[..])];
+    packed_sections("ids", &ids, &mut sections);
+    packed_sections("offsets", &offsets, &mut sections);
+    sections.push(Section::of("classes", &heap.classes));
+    sections.push(Section::of("id_index", &heap.index.starts));
+    for (name, csr) in [("out", &heap.out), ("inc", &heap.inc)] {
+        sections.push(Section::of(format!("{name}.offsets"), &csr.offsets));
+        sections.push(Section::of(format!("{name}.targets"), &csr.targets));
+    }
+    for k in 0..2 {
+        let mode = MODE_NAMES[k];
+        sections.push(Section::of(format!("{mode}.idom"), &model.doms[k].idom));
+        packed_sections(&format!("{mode}.retained"), &retained[k], &mut sections);
+    }
+    let need = file::planned_bytes(&sections);
+    let mut tried = Vec::new();
+    for path in location.candidates() {
+        let Some(dir) = path.parent() else { continue };
+        if let Err(e) = std::fs::create_dir_all(dir) {
+            tried.push(format!("{}: {e}", dir.display()));
+            continue;
+        }
+        if let Ok(free) = crate::hprof::free_space(dir) {
+            // Keep a margin: the disk is shared with the dump's readers.
+            if free < need + need / 10 + (64 << 20) {
+                tried.push(format!(
+                    "{} has {} free, the index needs {}",
+                    dir.display(),
+                    units::bytes(free),
+                    units::bytes(need)
+                ));
+                continue;
+            }
+        }
+        match file::write(path, identity, &sections, progress) {
+            Ok(bytes) => {
+                // An index left in the other place would be stale.
+                for other in location.candidates().filter(|p| *p != path) {
+                    let _ = std::fs::remove_file(other);
+                }
+                return Ok((path.clone(), bytes));
+            }
+            Err(e) => tried.push(format!("{}: {e}", dir.display())),
+        }
+    }
+    Err(tried.join("; "))
+}
+
+fn reopen(
+    dump_path: &Path,
+    path: &Path,
+    identity: &Identity,
+    progress: &Progress,
+) -> Result<Option<Model>, Error> {
+    let t = Instant::now();
+    let Some(index) = IndexFile::open(path, identity, progress)? else {
+        return Ok(None);
+    };
+    let bad = |what: String| file::damaged(path, 0, what);
+    let meta: MetaIn =
+        bincode::serde::decode_from_slice(index.bytes("meta")?, bincode::config::standard())
+            .map_err(|e| bad(format!("the meta section does not decode: {e}")))?
+            .0;
+    let n = meta.objects as usize;
+    let packed = |name: &str| -> Result<Packed, Error> {
+        let p = Packed {
+            base: index.array(&format!("{name}.base"))?,
+            delta: index.array(&format!("{name}.delta"))?,
+            far_at: index.array(&format!("{name}.far_at"))?,
+            far: index.array(&format!("{name}.far"))?,
+        };
+        if p.len() != n || !p.is_consistent() {
+            return Err(bad(format!("section {name:?} does not fit {n} objects")));
+        }
+        Ok(p)
+    };
+    let csr = |name: &str| -> Result<Csr, Error> {
+        let c = Csr {
+            offsets: index.array(&format!("{name}.offsets"))?,
+            targets: index.array(&format!("{name}.targets"))?,
+        };
+        if !c.is_consistent(n, n) {
+            return Err(bad(format!("references {name:?} do not fit {n} objects")));
+        }
+        Ok(c)
+    };
+    let classes: Buf<u32> = index.array("classes")?;
+    let class_count = meta.census.classes.len();
+    if classes.len() != n || classes.par_iter().any(|&c| c as usize >= class_count) {
+        return Err(bad("the class array does not fit".into()));
+    }
+    let id_index = IdIndex {
+        min: meta.id_min,
+        shift: meta.id_shift,
+        starts: index.array("id_index")?,
+    };
+    if !id_index.is_consistent(n) {
+        return Err(bad("the id index does not fit".into()));
+    }
+    let fits = |o: u32| (o as usize) < n;
+    if !meta.dangling.iter().all(|&(o, _)| fits(o))
+        || !meta
+            .roots_by_object
+            .iter()
+            .all(|&(o, r)| fits(o) && (r as usize) < meta.roots.len())
+        || !meta.roots.iter().all(|r| r.object.is_none_or(fits))
+    {
+        return Err(bad(
+            "roots or references name objects that do not exist".into()
+        ));
+    }
+    let dump = Dump::open(dump_path, progress)?;
+    let (ids, offsets) = (packed("ids")?, packed("offsets")?);
+    let data_len = dump.bytes().len() as u64;
+    // Every record offset is read without further checks later on.
+    if (0..n).into_par_iter().any(|o| offsets.get(o) >= data_len) {
+        return Err(bad("record offsets lie beyond the dump".into()));
+    }
+    let heap = Heap {
+        dump,
+        census: meta.census,
+        ids: U64s::Packed(ids),
+        offsets: U64s::Packed(offsets),
+        classes,
+        index: id_index,
+        out: csr("out")?,
+        inc: csr("inc")?,
+        dangling: meta.dangling,
+        roots: meta.roots,
+        roots_by_object: meta.roots_by_object,
+        threads: meta.threads,
+        warnings: meta.warnings,
+        timings: Vec::new(),
+    };
+    let mut doms = Vec::with_capacity(2);
+    let mut class_retained = Vec::with_capacity(2);
+    for (k, (referents, reachable, per_class)) in meta.doms.into_iter().enumerate() {
+        let mode = MODE_NAMES[k];
+        let idom: Buf<u32> = index.array(&format!("{mode}.idom"))?;
+        let retained = packed(&format!("{mode}.retained"))?;
+        let roots = [
+            crate::analysis::dominators::ROOT,
+            crate::analysis::semi_nca::NONE,
+        ];
+        if referents != MODES[k]
+            || idom.len() != n
+            || per_class.len() != class_count
+            || idom.par_iter().any(|&d| !fits(d) && !roots.contains(&d))
+        {
+            return Err(bad(format!("the {mode} dominator tree does not fit")));
+        }
+        doms.push(Dominators {
+            referents,
+            idom,
+            retained: U64s::Packed(retained),
+            reachable,
+        });
+        class_retained.push(per_class);
+    }
+    let [all, strong]: [Dominators; 2] = doms.try_into().ok().expect("two modes");
+    let [ca, cs]: [Vec<u64>; 2] = class_retained.try_into().ok().expect("two modes");
+    let mut heap = heap;
+    heap.timings.push(("index", t.elapsed()));
+    let bytes = index.len();
+    Ok(Some(Model {
+        heap,
+        doms: [all, strong],
+        class_retained: [ca, cs],
+        finalizers: meta.finalizers,
+        origin: Origin::Reopened(path.to_path_buf(), bytes),
+    }))
+}
