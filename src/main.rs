@@ -527,8 +527,14 @@ fn histogram(
             eprint!("{}", report::warnings_text(warnings));
         }
     };
-    if retained || (reuse() == Reuse::Index && has_index(common)) {
-        let model = load_model(common)?;
+    let indexed = (!retained && reuse() == Reuse::Index)
+        .then(|| with_progress(|p| index::reopen_existing(&common.dump, &options(common), p)))
+        .flatten();
+    if retained || indexed.is_some() {
+        let model = match indexed {
+            Some(model) => model,
+            None => load_model(common)?,
+        };
         let per_class = retained.then(|| &model.class_retained[mode(strong)][..]);
         print(model.heap.census(), per_class, model.heap.warnings());
         leave(model);
@@ -585,15 +591,6 @@ fn parse_id(text: &str) -> Option<u64> {
         Some(hex) => u64::from_str_radix(hex, 16).ok(),
         None => text.parse().ok(),
     }
-}
-
-/// Whether the dump has a valid index to reopen (checked in full).
-fn has_index(common: &Common) -> bool {
-    let key = index::key(&options(common));
-    matches!(
-        index::status(&common.dump, &key),
-        Ok(index::IndexStatus::Valid(..))
-    )
 }
 
 fn index(common: &Common, status: bool, delete: bool) -> Result<(), Failure> {
@@ -666,8 +663,16 @@ fn index(common: &Common, status: bool, delete: bool) -> Result<(), Failure> {
 /// the dump has one, else parsed (without writing an index, which would
 /// make these commands several times slower on a first open).
 fn load(common: &Common) -> Result<Heap, Failure> {
-    if reuse() == Reuse::Index && has_index(common) {
-        return Ok(load_model(common)?.heap);
+    if reuse() == Reuse::Index {
+        let p = &options(common);
+        if let Some(model) =
+            with_progress(|progress| index::reopen_existing(&common.dump, p, progress))
+        {
+            for note in model.origin.notes() {
+                eprintln!("heapscope: {note}");
+            }
+            return Ok(model.heap);
+        }
     }
     let start = Instant::now();
     let heap = with_progress(|p| Heap::open(&common.dump, &options(common), p))?;
@@ -794,7 +799,28 @@ fn diff(files: [&Path; 2], o: DiffOptions) -> Result<(), Failure> {
     }
     let start = Instant::now();
     let snapshots = with_progresses(&["baseline: ", "current: "], |p| {
-        analysis_diff::snapshot_pair(files, [&o.load[0], &o.load[1]], o.full, [&p[0], &p[1]])
+        let reopen = |path: &Path, load: &LoadOptions, name: &str, p: &Progress| {
+            if reuse() == Reuse::NoIndex {
+                return None;
+            }
+            let model = index::reopen_existing(path, load, p)?;
+            eprintln!("heapscope: {}", model.origin.notes().join("; "));
+            let snapshot = analysis_diff::Snapshot::of_indexed(
+                &model.heap,
+                name,
+                &model.doms[1],
+                &model.finalizers,
+            );
+            leave(model);
+            Some(snapshot)
+        };
+        analysis_diff::snapshot_pair_with(
+            files,
+            [&o.load[0], &o.load[1]],
+            o.full,
+            [&p[0], &p[1]],
+            &reopen,
+        )
     })?;
     let loaded = start.elapsed();
     let t = Instant::now();

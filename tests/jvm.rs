@@ -439,7 +439,11 @@ fn temurin_21() -> Option<Jdk> {
 fn check_version(heap: &Heap, feature: u32) {
     let jvm = &heap.census().jvm;
     assert_eq!(jvm.feature, Some(feature), "{jvm:?}");
-    assert_eq!(jvm.source, Some("the system properties"), "{jvm:?}");
+    assert_eq!(
+        jvm.source.as_deref(),
+        Some("the system properties"),
+        "{jvm:?}"
+    );
     assert!(
         jvm.vm_name.as_deref().is_some_and(|n| n.contains("64-Bit")),
         "{jvm:?}"

@@ -387,7 +387,7 @@ fn jdk6_version_and_sizes_from_the_system_properties() {
         jvm.vm_name.as_deref(),
         Some("Java HotSpot(TM) 64-Bit Server VM")
     );
-    assert_eq!(jvm.source, Some("the system properties"));
+    assert_eq!(jvm.source.as_deref(), Some("the system properties"));
     let layout = &heap.census().layout;
     assert_eq!(layout.rules.order, FieldOrder::Legacy);
     assert!(
@@ -638,7 +638,7 @@ fn version_from_the_version_classes_without_system_properties() {
     let heap = open(&h.finish(false), None);
     let jvm = &heap.census().jvm;
     assert_eq!(
-        (jvm.version.as_deref(), jvm.feature, jvm.source),
+        (jvm.version.as_deref(), jvm.feature, jvm.source.as_deref()),
         (Some("21.0.8"), Some(21), Some("java.lang.VersionProps"))
     );
     assert_eq!(jvm.vendor.as_deref(), Some("Eclipse Adoptium"));
@@ -655,7 +655,7 @@ fn version_from_the_version_classes_without_system_properties() {
     let heap = open(&h.finish(true), None);
     let jvm = &heap.census().jvm;
     assert_eq!(
-        (jvm.version.as_deref(), jvm.feature, jvm.source),
+        (jvm.version.as_deref(), jvm.feature, jvm.source.as_deref()),
         (Some("1.7.0_80"), Some(7), Some("sun.misc.Version"))
     );
     assert!(

@@ -408,10 +408,38 @@ pub fn snapshot_file(
     progress: &Progress,
     dominated: impl FnOnce(),
 ) -> Result<Snapshot, Error> {
-    let name = path
-        .file_name()
+    snapshot_file_with(path, options, full, progress, dominated, &no_index)
+}
+
+/// A snapshot from somewhere else than the dump (an index), if there is one.
+pub type Reopen = dyn Fn(&Path, &LoadOptions, &str, &Progress) -> Option<Snapshot> + Sync;
+
+fn no_index(_: &Path, _: &LoadOptions, _: &str, _: &Progress) -> Option<Snapshot> {
+    None
+}
+
+/// The display name of a dump: its file name.
+pub fn file_name(path: &Path) -> String {
+    path.file_name()
         .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_else(|| path.display().to_string());
+        .unwrap_or_else(|| path.display().to_string())
+}
+
+fn snapshot_file_with(
+    path: &Path,
+    options: &LoadOptions,
+    full: bool,
+    progress: &Progress,
+    dominated: impl FnOnce(),
+    reopen: &Reopen,
+) -> Result<Snapshot, Error> {
+    let name = file_name(path);
+    if full {
+        if let Some(snapshot) = reopen(path, options, &name, progress) {
+            dominated();
+            return Ok(snapshot);
+        }
+    }
     if !full {
         let (_dump, census) = heap::open_census(path, options, progress)?;
         dominated();
@@ -439,15 +467,34 @@ pub fn snapshot_pair(
     full: bool,
     progress: [&Progress; 2],
 ) -> Result<[Snapshot; 2], Error> {
+    snapshot_pair_with(paths, options, full, progress, &no_index)
+}
+
+/// [`snapshot_pair`], taking each full snapshot from `reopen` when it has
+/// one.
+pub fn snapshot_pair_with(
+    paths: [&Path; 2],
+    options: [&LoadOptions; 2],
+    full: bool,
+    progress: [&Progress; 2],
+    reopen: &Reopen,
+) -> Result<[Snapshot; 2], Error> {
     let (tx, rx) = std::sync::mpsc::channel();
     std::thread::scope(|scope| {
         let first = scope.spawn(|| {
-            snapshot_file(paths[0], options[0], full, progress[0], move || {
-                let _ = tx.send(());
-            })
+            snapshot_file_with(
+                paths[0],
+                options[0],
+                full,
+                progress[0],
+                move || {
+                    let _ = tx.send(());
+                },
+                reopen,
+            )
         });
         let _ = rx.recv();
-        let second = snapshot_file(paths[1], options[1], full, progress[1], || {});
+        let second = snapshot_file_with(paths[1], options[1], full, progress[1], || {}, reopen);
         let first = first.join().expect("the baseline's thread")?;
         Ok([first, second?])
     })
@@ -482,7 +529,7 @@ impl Snapshot {
         dominated();
         let strong = strong?;
         // The finalizers beside the owner walk, which is sequential.
-        let (report, (owners, class_retained)) = rayon::join(
+        let (report, snapshot) = rayon::join(
             || {
                 finalizers::analyze_with(
                     heap,
@@ -491,26 +538,46 @@ impl Snapshot {
                     progress,
                 )
             },
-            || {
-                let children = strong.children_unsorted();
-                let built = OwnerTree::build(heap, &strong, &children);
-                std::thread::spawn(move || drop(children));
-                built
-            },
+            || Snapshot::of_dominators(heap, file, &strong),
         );
         let report = report?;
-        let census = heap.census();
         let snapshot = Snapshot {
+            finalizers: Some(FinalizerStat::of(heap, &report)),
+            ..snapshot
+        };
+        std::thread::spawn(move || drop((strong, report)));
+        Ok(snapshot)
+    }
+
+    /// Everything, from a model with its strong dominator tree and its
+    /// finalizers already known (an index holds them).
+    pub fn of_indexed(
+        heap: &Heap,
+        file: &str,
+        strong: &Dominators,
+        report: &FinalizerReport,
+    ) -> Snapshot {
+        Snapshot {
+            finalizers: Some(FinalizerStat::of(heap, report)),
+            ..Snapshot::of_dominators(heap, file, strong)
+        }
+    }
+
+    /// Classes with retained sizes, and owners, from the strong tree.
+    fn of_dominators(heap: &Heap, file: &str, strong: &Dominators) -> Snapshot {
+        let children = strong.children_unsorted();
+        let (owners, class_retained) = OwnerTree::build(heap, strong, &children);
+        std::thread::spawn(move || drop(children));
+        let census = heap.census();
+        Snapshot {
             facts: Facts {
                 warnings: heap.warnings().to_vec(),
                 ..Facts::of(census, file)
             },
             classes: class_stats(census, Some(&class_retained)),
             owners: Some(owners),
-            finalizers: Some(FinalizerStat::of(heap, &report)),
-        };
-        std::thread::spawn(move || drop((strong, report)));
-        Ok(snapshot)
+            finalizers: None,
+        }
     }
 }
 

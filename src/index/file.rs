@@ -112,7 +112,8 @@ fn crc(bytes: &[u8], progress: &Progress) -> u32 {
 }
 
 /// Writes an index to `path` atomically: into a temporary file of the same
-/// folder, renamed over `path` once complete.
+/// folder, renamed over `path` once complete. A process killed meanwhile
+/// leaves only the temporary file, which the next write removes.
 pub fn write(
     path: &Path,
     identity: &Identity,
@@ -120,7 +121,6 @@ pub fn write(
     progress: &Progress,
 ) -> std::io::Result<u64> {
     assert!(sections.len() <= MAX_SECTIONS && identity.key.len() <= MAX_KEY);
-    let dir = path.parent().unwrap_or(Path::new("."));
     let total = planned_bytes(sections);
     progress.start(Phase::WritingIndex, 2 * total);
     let mut header = Vec::with_capacity(HEADER);
@@ -151,12 +151,14 @@ pub fn write(
     header.extend_from_slice(&header_crc.to_le_bytes());
     header.resize(HEADER, 0);
 
-    let tmp = tempfile::Builder::new()
-        .prefix(".heapscope-index-")
-        .suffix(".tmp")
-        .tempfile_in(dir)?;
+    remove_leftovers(path);
+    let tmp = Temporary(temporary_name(path, std::process::id()));
+    let file = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(&tmp.0)?;
     {
-        let mut w = BufWriter::with_capacity(1 << 20, tmp.as_file());
+        let mut w = BufWriter::with_capacity(1 << 20, &file);
         w.write_all(&header)?;
         let mut pos = HEADER as u64;
         for (s, &off) in sections.iter().zip(&offsets) {
@@ -172,8 +174,54 @@ pub fn write(
         }
         w.flush()?;
     }
-    tmp.persist(path).map_err(|e| e.error)?;
+    drop(file);
+    std::fs::rename(&tmp.0, path)?;
+    std::mem::forget(tmp);
     Ok(total)
+}
+
+/// Where the index for `path` is written by process `pid` before it is
+/// complete: `.NAME.PID.tmp` in the same folder.
+fn temporary_name(path: &Path, pid: u32) -> PathBuf {
+    let name = path.file_name().unwrap_or_default().to_string_lossy();
+    path.with_file_name(format!(".{name}.{pid}.tmp"))
+}
+
+/// A temporary index, removed unless renamed into place.
+struct Temporary(PathBuf);
+
+impl Drop for Temporary {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.0);
+    }
+}
+
+/// Removes the temporary indexes for `path` that killed processes left.
+fn remove_leftovers(path: &Path) {
+    let (Some(dir), Some(name)) = (path.parent(), path.file_name()) else {
+        return;
+    };
+    let prefix = format!(".{}.", name.to_string_lossy());
+    let Ok(entries) = std::fs::read_dir(if dir.as_os_str().is_empty() {
+        Path::new(".")
+    } else {
+        dir
+    }) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let file = entry.file_name().to_string_lossy().into_owned();
+        let pid = file
+            .strip_prefix(&prefix)
+            .and_then(|rest| rest.strip_suffix(".tmp"))
+            .and_then(|pid| pid.parse::<u32>().ok());
+        if let Some(pid) = pid {
+            // Our own pid's is stale too: this process writes it now.
+            if pid == std::process::id() || !Path::new(&format!("/proc/{pid}")).exists() {
+                let _ = std::fs::remove_file(entry.path());
+            }
+        }
+    }
 }
 
 /// An index file mapped read-only, with its header checked and every

@@ -150,6 +150,16 @@ pub fn open(
     })
 }
 
+/// The model from a valid index of the dump, if it has one; nothing is
+/// built or written.
+pub fn reopen_existing(path: &Path, options: &LoadOptions, progress: &Progress) -> Option<Model> {
+    let key = key(options);
+    let identity = Identity::of(path, &key).ok()?;
+    file::locate(path, &key)
+        .candidates()
+        .find_map(|at| reopen(path, at, &identity, progress).ok().flatten())
+}
+
 /// Computes everything an index holds from a loaded heap.
 pub fn build(heap: Heap, progress: &Progress) -> Result<Model, Cancelled> {
     let mut timings = Vec::new();
