@@ -4,9 +4,9 @@
 # usage: benches/make-dump.sh SIZE_MB OUT.hprof [--grow MB OUT2.hprof] [extra JVM flags...]
 #
 #   SIZE_MB  target live heap in MiB (see benches/java/BigHeap.java). The HPROF
-#            file is about 1.44 times larger: 1450 gives 2.19 GB and 44.9 M
-#            objects (build 5 s, dump 11 s on 2 cores), 725 gives 1.10 GB and
-#            22.4 M objects.
+#            file is about 1.44 times larger: 1450 gives 2.19 GB and 43.6 M
+#            objects (build 10 s, dump 32 s on 2 cores that a compiler also
+#            used), 725 gives 1.10 GB and 21.8 M objects.
 #   OUT      where to write the dump (overwritten); OUT.histo.txt receives
 #            `jcmd GC.class_histogram`, taken right after the dump; its Total
 #            line gives the number of objects.

@@ -2,6 +2,7 @@ import java.lang.ref.ReferenceQueue;
 import java.lang.ref.WeakReference;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.LinkedList;
 import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
@@ -25,23 +26,29 @@ import java.util.concurrent.TimeUnit;
  * "Total" bytes of {@code jcmd <pid> GC.class_histogram}). Sizes are estimated
  * for 64-bit HotSpot with compressed oops and compressed class pointers (12-byte
  * object headers, 16-byte array headers, 4-byte references), the default for
- * heaps below 32 GB. The mix averages about 34 heap bytes per object. An HPROF
+ * heaps below 32 GB. The mix averages about 35 heap bytes per object. An HPROF
  * file is about 1.44 times larger than the live heap, because HPROF writes
  * every reference as 8 bytes and adds a 25-byte record header to every object
- * (about 49 dump bytes per object). Measured with JDK 17 and the Parallel GC:
- * a target of 1450 gives a 2.19 GB dump of 44.9 M objects; 725 gives 1.10 GB
- * and 22.4 M objects.
+ * (about 50 dump bytes per object). Measured with JDK 17 and the Parallel GC:
+ * a target of 1450 gives a 2.19 GB dump of 43.6 M objects; 725 gives 1.10 GB
+ * and 21.8 M objects.
  *
  * <p>The heap is made of {@link Part}s, each given a share of the target. They
  * are built in {@value #ROUNDS} interleaved rounds, so that their objects are
  * spread over the whole heap as in a long-running application, and each part
  * is held by one object ({@code BigHeap$Caches}, {@code BigHeap$Chain}, ...)
- * reachable from the static field {@link #parts}, so a dominator tree shows
- * about one subtree per part (the shared strings, and the timer's tasks, which
- * the live timer thread also reaches, sit higher). Everything is reachable
- * from static fields, except the
- * deliberate garbage of {@link PendingFinalization}. The content is
- * deterministic (fixed random seed).
+ * reachable from the static field {@link #parts}. The graph is irregular, as
+ * in real heaps: {@link Records} is a cross-linked graph where each record
+ * holds 1 to 3 references to random earlier records and many records are held
+ * only by other records, with {@link Profile}s shared by several records (so
+ * dominated higher up than any of their owners), and some records are also
+ * values of cache maps (so dominated by the root of everything); the cache
+ * maps range from empty to 200 k entries; {@link Chain} has a list of more
+ * than a million nodes and many chains of 1 k to 400 k nodes; the shared
+ * strings, and the timer's tasks, which the live timer thread also reaches,
+ * sit higher than the parts. Everything is reachable from static fields,
+ * except the deliberate garbage of {@link PendingFinalization}. The content
+ * is deterministic (fixed random seed).
  *
  * <p>The motivating case (a heap filled by objects with finalizers) is
  * reproduced by {@link Statements}: a shared {@link Timer} whose queue holds
@@ -65,6 +72,9 @@ public final class BigHeap {
     /** The parts of the heap, in build order. The root of everything built here. */
     static Part[] parts;
 
+    /** The cross-linked records, also referenced from the cache maps. */
+    static Records records;
+
     /** Strings shared by many parts (an object with many referrers). */
     static String[] sharedStrings;
 
@@ -83,16 +93,18 @@ public final class BigHeap {
 
         // Shares of the target; they add up to 1.
         parts = new Part[] {
-            new Texts(0.10, random),
-            new Caches(0.31),
-            new Orders(0.14),
+            new Texts(0.08, random),
+            new Records(0.12),
+            new Caches(0.26),
+            new Orders(0.12),
             new Chain(0.09),
-            new Trees(0.12),
+            new Trees(0.10),
             new MixedArrays(0.08),
-            new Numbers(0.04),
+            new Numbers(0.03),
             new Statements(0.10),
             new PendingFinalization(0.02),
         };
+        records = (Records) parts[1];
 
         // 1. Park the finalizer thread, then leave objects pending finalization.
         //    Both are done first, while the heap is small and a full GC is cheap.
@@ -110,12 +122,15 @@ public final class BigHeap {
                 }
             }
         }
+        // 3. Root the records still waiting for a referrer, and drop the
+        //    build-time index of the records (garbage in the dump).
+        records.finish();
 
         printSummary(target, System.nanoTime() - start);
         System.out.println("READY " + ProcessHandle.current().pid());
         System.out.flush();
 
-        // 3. On "GROW <MiB>" lines on stdin, grow the leaking parts (for a
+        // 4. On "GROW <MiB>" lines on stdin, grow the leaking parts (for a
         //    second dump to compare with the first), then say READY again.
         java.io.BufferedReader in = new java.io.BufferedReader(
                 new java.io.InputStreamReader(System.in));
@@ -191,11 +206,48 @@ public final class BigHeap {
     static final long TREE_MAP = instance(7 * REF + 2 * 4);
     static final long TREE_MAP_ENTRY = instance(5 * REF + 1);     // key, value, left, right, parent, color
     static final long FINALIZER = instance(6 * REF);              // referent, queue, next, discovered, next, prev
+    static final long LINKED_LIST = instance(2 * REF + 2 * 4);    // first, last, size, modCount
+    static final long LINKED_LIST_NODE = instance(3 * REF);       // item, next, prev
 
     /** The HashMap capacity, a power of two, that holds n entries without resizing. */
     static int capacityFor(int n) {
         int wanted = (int) (n / 0.75f) + 1;
         return wanted <= 1 ? 1 : Integer.highestOneBit(wanted - 1) << 1;
+    }
+
+    /**
+     * The capacity of a HashMap built with {@code new HashMap<>()} and then
+     * given n entries (16, doubled while n exceeds 3/4 of it); 0 when it has no
+     * table (no entry was ever put).
+     */
+    static int grownCapacity(int n) {
+        if (n == 0) {
+            return 0;
+        }
+        int capacity = 16;
+        while (n > capacity / 4 * 3) {
+            capacity <<= 1;
+        }
+        return capacity;
+    }
+
+    /**
+     * The bytes that adding one element to a {@code new ArrayList<>()} of this
+     * size allocates: its first array of 10, or the growth of its array by
+     * half when full (the old array is garbage).
+     */
+    static long listAddBytes(int size) {
+        if (size == 0) {
+            return array(10, REF);
+        }
+        int capacity = 10;
+        while (capacity < size) {
+            capacity += Math.max(1, capacity >> 1);
+        }
+        if (capacity != size) {
+            return 0;
+        }
+        return array(capacity + Math.max(1, capacity >> 1), REF) - array(capacity, REF);
     }
 
     /** A length in [lo, hi], log-uniformly distributed: many small, some large. */
@@ -290,7 +342,12 @@ public final class BigHeap {
         }
     }
 
-    /** HashMap graphs: String keys to boxed numbers, strings and shared strings. */
+    /**
+     * HashMap graphs: String keys to boxed numbers, strings, shared strings,
+     * small nested maps and records. Sizes vary: log-uniform from 1 to 2000
+     * entries, 5% empty, 0.1% of 20 k to 200 k entries; half are presized,
+     * half grown by resizing from the default capacity.
+     */
     static final class Caches extends Part {
         final List<Map<String, Object>> maps = new ArrayList<>();
         long nextKey;
@@ -301,10 +358,15 @@ public final class BigHeap {
 
         @Override
         void grow(SplittableRandom random) {
-            int n = logUniform(random, 1, 2000);
-            int capacity = capacityFor(n);
-            Map<String, Object> map = new HashMap<>(capacity); // never resized
-            count(2, HASH_MAP + array(capacity, REF));
+            int size = random.nextInt(1000);
+            int n = size == 0 ? logUniform(random, 20_000, 200_000) : size < 50 ? 0 : logUniform(random, 1, 2000);
+            boolean presized = random.nextBoolean();
+            int capacity = presized ? capacityFor(n) : grownCapacity(n);
+            Map<String, Object> map = presized ? new HashMap<>(capacity) : new HashMap<>();
+            count(1, HASH_MAP);
+            if (n > 0) {
+                count(1, array(capacity, REF)); // the table, allocated by the first put
+            }
             String prefix = WORDS[random.nextInt(WORDS.length)];
             for (int i = 0; i < n; i++) {
                 // Unique keys: a bijection of a counter on 40 bits.
@@ -316,18 +378,222 @@ public final class BigHeap {
         }
 
         private Object value(SplittableRandom random) {
-            int kind = random.nextInt(10);
-            if (kind < 4) {
+            int kind = random.nextInt(40);
+            if (kind < 16) {
                 count(1, INTEGER);
                 return Integer.valueOf(1000 + random.nextInt(1 << 30)); // outside the Integer cache
-            } else if (kind < 6) {
+            } else if (kind < 24) {
                 count(1, LONG);
                 return Long.valueOf((1L << 33) + random.nextLong(1L << 50));
-            } else if (kind < 9) {
+            } else if (kind < 35) {
                 return text(random);
+            } else if (kind < 37) {
+                Record record = records.randomRecord(random); // a second owner for a record
+                return record != null ? record : sharedString(random);
+            } else if (kind < 38) {
+                return nested(random);
             } else {
                 return sharedString(random);
             }
+        }
+
+        /** A small HashMap of boxed ints to shared strings. */
+        private Map<Integer, String> nested(SplittableRandom random) {
+            Map<Integer, String> map = new HashMap<>();
+            int n = 1 + random.nextInt(8);
+            for (int i = 0; i < n; i++) {
+                map.put(1000 + random.nextInt(1 << 30), sharedString(random));
+            }
+            count(2 + 2L * map.size(), HASH_MAP + array(grownCapacity(map.size()), REF)
+                    + map.size() * (HASH_MAP_NODE + INTEGER));
+            return map;
+        }
+    }
+
+    /** A record of the cross-linked part. */
+    static final class Record {
+        static final long SIZE = instance(8 + 4 + 5 * REF);
+        final long id;
+        final int flags;
+        final String name;
+        /** Shared with 1 to 7 other records, or null. */
+        final Profile profile;
+        /** An earlier record: one waiting for a referrer, or a random one. */
+        Record first;
+        /** Random earlier records, or null. */
+        Record second;
+        Record third;
+
+        Record(long id, int flags, String name, Profile profile) {
+            this.id = id;
+            this.flags = flags;
+            this.name = name;
+            this.profile = profile;
+        }
+    }
+
+    /** A sub-object shared by 2 to 8 records, sometimes with a parent profile. */
+    static final class Profile {
+        static final long SIZE = instance(3 * REF + 4);
+        final String region;
+        final int[] scores;
+        final Profile parent;
+        final int owners;
+
+        Profile(String region, int[] scores, Profile parent, int owners) {
+            this.region = region;
+            this.scores = scores;
+            this.parent = parent;
+            this.owners = owners;
+        }
+    }
+
+    /** A session: the rooted records, in an ArrayList grown by adds. */
+    static final class Session {
+        static final long SIZE = instance(8 + 2 * REF);
+        final long started;
+        final String user;
+        final List<Record> records = new ArrayList<>();
+
+        Session(long started, String user) {
+            this.started = started;
+            this.user = user;
+        }
+    }
+
+    /**
+     * A cross-linked graph of records, the irregular part of the heap. Each
+     * record after the first holds 1 to 3 references to earlier records (50%
+     * one, 30% two, 20% three): the first to a record still waiting for a
+     * referrer if there is one, the others to random earlier records (60%
+     * uniform over all, 40% among the 4096 latest). One record in four is
+     * rooted in a {@link Session} (of 1 to 5000 rooted records, log-uniform);
+     * the others wait for a later record to reference them, which makes
+     * chains of records held only by records. Half the records share a
+     * {@link Profile} with 1 to 7 neighbours, so a profile is dominated by
+     * whatever dominates all its owners; some records are also values of the
+     * cache maps. The records are held during the build by an index (for the
+     * random choices), dropped by {@link #finish()}, so that the dominators
+     * are those of the graph.
+     */
+    static final class Records extends Part {
+        static final int BATCH = 256;
+        final List<Session> sessions = new ArrayList<>();
+        Session session;
+        int sessionLeft;
+        Profile profile;
+        int profileLeft;
+        /** Every record built, until {@link #finish()}. */
+        Record[] index = new Record[1 << 16];
+        int indexSize;
+        /** Records of the index that no record or session references yet. */
+        int[] pending = new int[64];
+        int pendingSize;
+
+        Records(double share) {
+            super(share);
+        }
+
+        @Override
+        void grow(SplittableRandom random) {
+            for (int i = 0; i < BATCH; i++) {
+                add(random);
+            }
+        }
+
+        private void add(SplittableRandom random) {
+            String name = random.nextInt(3) == 0 ? sharedString(random) : text(random);
+            Profile shared = null;
+            if (random.nextBoolean()) {
+                if (profileLeft == 0) {
+                    newProfile(random);
+                }
+                shared = profile;
+                profileLeft--;
+            }
+            Record record = new Record(indexSize, random.nextInt(), name, shared);
+            count(1, Record.SIZE);
+            if (indexSize > 0) {
+                record.first = pendingSize > 0 ? takePending(random) : earlier(random);
+                int extra = random.nextInt(10);
+                if (extra >= 5) {
+                    record.second = earlier(random);
+                }
+                if (extra >= 8) {
+                    record.third = earlier(random);
+                }
+            }
+            if (indexSize == index.length) {
+                index = java.util.Arrays.copyOf(index, 2 * index.length);
+            }
+            index[indexSize] = record;
+            if (indexSize == 0 || random.nextInt(4) == 0) {
+                root(record, random);
+            } else {
+                if (pendingSize == pending.length) {
+                    pending = java.util.Arrays.copyOf(pending, 2 * pending.length);
+                }
+                pending[pendingSize++] = indexSize;
+            }
+            indexSize++;
+        }
+
+        /** A random earlier record. */
+        private Record earlier(SplittableRandom random) {
+            if (random.nextInt(10) < 6) {
+                return index[random.nextInt(indexSize)];
+            }
+            return index[indexSize - 1 - random.nextInt(Math.min(indexSize, 4096))];
+        }
+
+        /** Removes and returns a random record waiting for a referrer. */
+        private Record takePending(SplittableRandom random) {
+            int i = random.nextInt(pendingSize);
+            Record record = index[pending[i]];
+            pending[i] = pending[--pendingSize];
+            return record;
+        }
+
+        /** A random record built so far, or null once the build is over. */
+        Record randomRecord(SplittableRandom random) {
+            return index == null || indexSize == 0 ? null : earlier(random);
+        }
+
+        private void root(Record record, SplittableRandom random) {
+            if (sessionLeft == 0) {
+                session = new Session(random.nextLong(1L << 41),
+                        random.nextBoolean() ? sharedString(random) : text(random));
+                count(2, Session.SIZE + ARRAY_LIST);
+                count(0, listAddBytes(sessions.size()));
+                sessions.add(session);
+                sessionLeft = logUniform(random, 1, 5000);
+            }
+            count(0, listAddBytes(session.records.size()));
+            session.records.add(record);
+            sessionLeft--;
+        }
+
+        private void newProfile(SplittableRandom random) {
+            int[] scores = new int[logUniform(random, 1, 32)];
+            for (int i = 0; i < scores.length; i++) {
+                scores[i] = random.nextInt(1000);
+            }
+            int owners = 2 + random.nextInt(7);
+            Profile parent = profile != null && random.nextInt(4) == 0 ? profile : null;
+            profile = new Profile(random.nextBoolean() ? sharedString(random) : text(random), scores, parent, owners);
+            profileLeft = owners;
+            count(2, Profile.SIZE + array(scores.length, 4));
+        }
+
+        /** Roots the records still waiting for a referrer, then drops the index. */
+        void finish() {
+            SplittableRandom random = new SplittableRandom(SEED + 1);
+            for (int i = 0; i < pendingSize; i++) {
+                root(index[pending[i]], random);
+            }
+            index = null;
+            pending = null;
+            pendingSize = 0;
         }
     }
 
@@ -379,15 +645,23 @@ public final class BigHeap {
     }
 
     /**
-     * One singly linked list of several million nodes, spread over all rounds:
-     * a chain as long as the list in the dominator tree, which defeats
-     * recursive graph walks.
+     * Linked chains: half of the share is one singly linked list of more than
+     * a million nodes, spread over all rounds (a chain as long as the list in
+     * the dominator tree, which defeats recursive graph walks); the other half
+     * is many chains of 1 k to 400 k nodes (log-uniform, so about one in four
+     * has more than 100 k), singly linked {@link Link}s or doubly linked
+     * {@link LinkedList}s of boxed Longs.
      */
     static final class Chain extends Part {
         static final int BATCH = 4096;
         final Link head = new Link(0);
         Link tail = head;
         long length = 1;
+        final List<Object> chains = new ArrayList<>();
+        Link otherTail;
+        LinkedList<Long> otherList;
+        int otherLeft;
+        boolean giantTurn;
 
         Chain(double share) {
             super(share);
@@ -396,6 +670,11 @@ public final class BigHeap {
 
         @Override
         void grow(SplittableRandom random) {
+            giantTurn = !giantTurn;
+            if (!giantTurn) {
+                growOther(random);
+                return;
+            }
             for (int i = 0; i < BATCH; i++) {
                 Link link = new Link(random.nextLong());
                 tail.next = link;
@@ -403,6 +682,39 @@ public final class BigHeap {
             }
             length += BATCH;
             count(BATCH, BATCH * Link.SIZE);
+        }
+
+        private void growOther(SplittableRandom random) {
+            if (otherLeft == 0) {
+                otherLeft = logUniform(random, 1000, 400_000);
+                count(0, listAddBytes(chains.size()));
+                if (random.nextBoolean()) {
+                    otherList = null;
+                    otherTail = new Link(random.nextLong());
+                    count(1, Link.SIZE);
+                    chains.add(otherTail);
+                    otherLeft--;
+                } else {
+                    otherList = new LinkedList<>();
+                    count(1, LINKED_LIST);
+                    chains.add(otherList);
+                }
+            }
+            int n = Math.min(BATCH, otherLeft);
+            if (otherList != null) {
+                for (int i = 0; i < n; i++) {
+                    otherList.add((1L << 33) + random.nextLong(1L << 50)); // outside the Long cache
+                }
+                count(2L * n, n * (LINKED_LIST_NODE + LONG));
+            } else {
+                for (int i = 0; i < n; i++) {
+                    Link link = new Link(random.nextLong());
+                    otherTail.next = link;
+                    otherTail = link;
+                }
+                count(n, n * Link.SIZE);
+            }
+            otherLeft -= n;
         }
     }
 
