@@ -195,7 +195,8 @@ fn a_stale_or_damaged_index_is_rebuilt() {
     assert!(notes.contains("wrote the index"), "{notes}");
     let good = std::fs::read(&path).unwrap();
 
-    let damages: Vec<(&str, Box<dyn Fn(&mut Vec<u8>)>, &str)> = vec![
+    type Damage = Box<dyn Fn(&mut Vec<u8>)>;
+    let damages: Vec<(&str, Damage, &str)> = vec![
         (
             "a flipped byte in a section",
             Box::new(|b: &mut Vec<u8>| {

@@ -14,6 +14,7 @@ use crate::analysis::histogram::{self, Row, SortBy};
 use crate::analysis::paths::{self, PathOptions, PathSearch};
 use crate::heap::{Heap, LoadOptions};
 use crate::hprof::Dump;
+use crate::index;
 use crate::progress::Progress;
 
 /// What a load job reports, in order.
@@ -27,6 +28,8 @@ pub enum Loaded {
         class_retained: Arc<Vec<u64>>,
     },
     Finalizers(Arc<FinalizerReport>),
+    /// Where the model came from or went: the index read or written.
+    Index(Vec<String>),
     /// Everything is loaded; how long each step took.
     Done(Vec<(&'static str, f64)>),
     Failed(String),
@@ -82,11 +85,39 @@ pub fn load(
     };
     let mut times = Vec::new();
     let t = Instant::now();
-    let dump = Dump::open(path, p).map_err(|e| e.to_string())?;
     let options = LoadOptions {
         heap_dump,
         ..LoadOptions::default()
     };
+    if let Some(model) = index::reopen_existing(path, &options, p) {
+        times.push(("index", t.elapsed().as_secs_f64()));
+        let index::Model {
+            heap,
+            doms: [all, _strong],
+            class_retained: [class_retained, _],
+            finalizers,
+            origin,
+        } = model;
+        let heap = Arc::new(heap);
+        send(Loaded::Histogram(
+            histogram::histogram(heap.census(), SortBy::Shallow),
+            heap.warnings().to_vec(),
+        ));
+        send(Loaded::Index(origin.notes()));
+        send(Loaded::Heap(heap.clone()));
+        send(Loaded::Finalizers(Arc::new(finalizers)));
+        let t = Instant::now();
+        let children = all.children();
+        times.push(("dominator tree", t.elapsed().as_secs_f64()));
+        send(Loaded::Dominators {
+            doms: Arc::new(all),
+            children: Arc::new(children),
+            class_retained: Arc::new(class_retained),
+        });
+        send(Loaded::Done(times));
+        return Ok(());
+    }
+    let dump = Dump::open(path, p).map_err(|e| e.to_string())?;
     let census = Heap::take_census(&dump, &options, p).map_err(|e| e.to_string())?;
     times.push(("census", t.elapsed().as_secs_f64()));
     send(Loaded::Histogram(
@@ -104,21 +135,28 @@ pub fn load(
     let class_retained = doms.class_retained(&heap, &children);
     times.push(("dominators", t.elapsed().as_secs_f64()));
     let doms = Arc::new(doms);
+    let class_retained = Arc::new(class_retained);
     send(Loaded::Dominators {
         doms: doms.clone(),
         children: Arc::new(children),
-        class_retained: Arc::new(class_retained),
+        class_retained: class_retained.clone(),
     });
     let t = Instant::now();
     let report = finalizers::analyze(&heap, Some(&doms), p).map_err(|_| "cancelled".to_string())?;
     times.push(("finalizers", t.elapsed().as_secs_f64()));
-    send(Loaded::Finalizers(Arc::new(report)));
+    let report = Arc::new(report);
+    send(Loaded::Finalizers(report.clone()));
+    // The views are complete; the index (which adds the strong-only tree)
+    // is written behind them, with its progress shown.
+    let t = Instant::now();
+    let notes = index::write_after(path, &options, &heap, &doms, &class_retained, &report, p)
+        .map_err(|_| "cancelled".to_string())?;
+    times.push(("index", t.elapsed().as_secs_f64()));
+    send(Loaded::Index(notes));
     send(Loaded::Done(times));
     Ok(())
 }
 
-/// Computes `work` on a thread named `heapscope-<name>`; its result
-/// arrives on the receiver, then `wake` is called.
 pub fn run<T: Send + 'static>(
     name: &str,
     wake: impl Fn() + Send + 'static,

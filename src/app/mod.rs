@@ -123,6 +123,8 @@ pub enum Command {
     SwapComparison,
     /// Back to choosing a baseline.
     CloseComparison,
+    /// Delete the index file of the dump shown.
+    DeleteIndex,
     /// Close the dump that is open but not shown.
     CloseOther,
     /// Load another heap dump of the file shown (files with several).
@@ -201,6 +203,8 @@ pub struct Document {
     pub finalizers: Option<Arc<FinalizerReport>>,
     pub error: Option<String>,
     pub warnings: Vec<String>,
+    /// The index read or written, for the Overview.
+    pub index_notes: Vec<String>,
     pub timings: Vec<(&'static str, f64)>,
     pub selection: Option<u32>,
     history: Vec<u32>,
@@ -266,6 +270,7 @@ impl Document {
             finalizers: None,
             error: None,
             warnings: Vec::new(),
+            index_notes: Vec::new(),
             timings: Vec::new(),
             selection: None,
             history: Vec::new(),
@@ -333,6 +338,7 @@ impl Document {
                 self.class_retained = Some(class_retained);
             }
             Loaded::Finalizers(report) => self.finalizers = Some(report),
+            Loaded::Index(notes) => self.index_notes = notes,
             Loaded::Done(times) => {
                 self.timings = times;
                 self.job = None;
@@ -716,6 +722,11 @@ impl HeapscopeApp {
                     }
                 }
                 Command::CloseComparison => self.compare = None,
+                Command::DeleteIndex => {
+                    if let Some(doc) = &mut self.doc {
+                        doc.index_notes = crate::index::delete(&doc.path, doc.heap_dump);
+                    }
+                }
                 Command::CloseOther => {
                     self.other = None;
                     self.forget_stale_comparison();
@@ -800,6 +811,17 @@ impl HeapscopeApp {
                 ui.add_enabled_ui(self.doc.is_some(), |ui| {
                     ui.menu_button("Compare with...", |ui| self.compare_menu_ui(ui, out));
                 });
+                if ui
+                    .add_enabled(self.doc.is_some(), egui::Button::new("Delete index"))
+                    .on_hover_text(
+                        "Delete the index file (DUMP.hsidx) that makes reopening this dump instant; \
+                         the next open parses the dump again and rewrites it",
+                    )
+                    .clicked()
+                {
+                    out.push(Command::DeleteIndex);
+                    ui.close();
+                }
                 if let Some(other) = &self.other {
                     if ui
                         .button(format!("Close {}", other.label()))

@@ -31,7 +31,7 @@ impl<T: Pod> Buf<T> {
         let bytes = len.checked_mul(size_of::<T>())?;
         let end = at.checked_add(bytes)?;
         let slice = map.get(at..end)?;
-        if !(slice.as_ptr() as usize).is_multiple_of(align_of::<T>()) {
+        if (slice.as_ptr() as usize) % align_of::<T>() != 0 {
             return None;
         }
         Some(Buf {
@@ -103,7 +103,9 @@ pub struct Packed {
 
 impl Packed {
     pub fn pack(values: &[u64]) -> Packed {
-        let blocks: Vec<(u64, Vec<u32>, Vec<(u32, u64)>)> = values
+        // Per block: base, deltas, and the (position, value) kept apart.
+        type Block = (u64, Vec<u32>, Vec<(u32, u64)>);
+        let blocks: Vec<Block> = values
             .par_chunks(BLOCK)
             .enumerate()
             .map(|(b, chunk)| {
@@ -163,6 +165,10 @@ impl Packed {
 
     pub fn len(&self) -> usize {
         self.delta.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.delta.is_empty()
     }
 
     #[inline]

@@ -14,4 +14,4 @@ mod file;
 mod model;
 
 pub use file::{IndexStatus, Location, locate, status};
-pub use model::{Model, Origin, Reuse, build, key, open, reopen_existing};
+pub use model::{Model, Origin, Reuse, build, delete, key, open, reopen_existing, write_after};

@@ -143,7 +143,17 @@ pub fn open(
             ..built
         });
     };
-    let written = write(&built, &location, &identity, progress);
+    let written = write(
+        Parts {
+            heap: &built.heap,
+            doms: [&built.doms[0], &built.doms[1]],
+            class_retained: [&built.class_retained[0], &built.class_retained[1]],
+            finalizers: &built.finalizers,
+        },
+        &location,
+        &identity,
+        progress,
+    );
     Ok(Model {
         origin: Origin::Built { written, replaced },
         ..built
@@ -160,24 +170,44 @@ pub fn reopen_existing(path: &Path, options: &LoadOptions, progress: &Progress) 
         .find_map(|at| reopen(path, at, &identity, progress).ok().flatten())
 }
 
+/// Deletes the index of the dump at `path` for heap dump `heap_dump`, in
+/// both places; returns what was done, a line each.
+pub fn delete(path: &Path, heap_dump: Option<usize>) -> Vec<String> {
+    let options = LoadOptions {
+        heap_dump,
+        ..LoadOptions::default()
+    };
+    let mut notes = Vec::new();
+    for at in file::locate(path, &key(&options)).candidates() {
+        match std::fs::remove_file(at) {
+            Ok(()) => notes.push(format!("deleted {}", at.display())),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => notes.push(format!("cannot delete {}: {e}", at.display())),
+        }
+    }
+    if notes.is_empty() {
+        notes.push(format!("no index to delete for {}", path.display()));
+    }
+    notes
+}
+
 /// Computes everything an index holds from a loaded heap.
 pub fn build(heap: Heap, progress: &Progress) -> Result<Model, Cancelled> {
     let mut timings = Vec::new();
-    let mut doms = Vec::with_capacity(2);
-    let mut class_retained = Vec::with_capacity(2);
-    for (mode, name) in MODES.into_iter().zip(["dominators", "strong dominators"]) {
+    let mut tree = |mode: Referents, name| -> Result<(Dominators, Vec<u64>), Cancelled> {
         let t = Instant::now();
         let d = Dominators::compute(&heap, mode, progress)?;
         let children = d.children_unsorted();
-        class_retained.push(d.class_retained(&heap, &children));
-        doms.push(d);
+        let per_class = d.class_retained(&heap, &children);
         timings.push((name, t.elapsed()));
-    }
+        Ok((d, per_class))
+    };
+    let (all, ca) = tree(Referents::ALL, "dominators")?;
+    let (strong, cs) = tree(Referents::NONE, "strong dominators")?;
     let t = Instant::now();
-    let strong = &doms[1];
     let finalizers = finalizers::analyze_with(
         &heap,
-        Some(&doms[0]),
+        Some(&all),
         &|o| {
             !matches!(
                 strong.idom(o),
@@ -189,8 +219,6 @@ pub fn build(heap: Heap, progress: &Progress) -> Result<Model, Cancelled> {
     timings.push(("finalizers", t.elapsed()));
     let mut heap = heap;
     heap.timings.extend(timings);
-    let [all, strong]: [Dominators; 2] = doms.try_into().ok().expect("two modes");
-    let [ca, cs]: [Vec<u64>; 2] = class_retained.try_into().ok().expect("two modes");
     Ok(Model {
         heap,
         doms: [all, strong],
@@ -247,13 +275,60 @@ fn packed_sections<'a>(name: &str, p: &'a Packed, out: &mut Vec<Section<'a>>) {
     out.push(Section::of(format!("{name}.far"), &p.far));
 }
 
+/// What an index is written from.
+struct Parts<'a> {
+    heap: &'a Heap,
+    doms: [&'a Dominators; 2],
+    class_retained: [&'a [u64]; 2],
+    finalizers: &'a FinalizerReport,
+}
+
+/// Writes the index of a dump loaded with the dominator tree of all
+/// references and the finalizers (as the window loads it): computes the
+/// strong-only tree, then writes. Returns the notes to show.
+pub fn write_after(
+    path: &Path,
+    options: &LoadOptions,
+    heap: &Heap,
+    all: &Dominators,
+    class_retained: &[u64],
+    finalizers: &FinalizerReport,
+    progress: &Progress,
+) -> Result<Vec<String>, Cancelled> {
+    let key = key(options);
+    let regular = std::fs::metadata(path).is_ok_and(|m| m.is_file());
+    let Some(identity) = regular.then(|| Identity::of(path, &key).ok()).flatten() else {
+        return Ok(Vec::new());
+    };
+    let strong = Dominators::compute(heap, Referents::NONE, progress)?;
+    let children = strong.children_unsorted();
+    let strong_retained = strong.class_retained(heap, &children);
+    drop(children);
+    let written = write(
+        Parts {
+            heap,
+            doms: [all, &strong],
+            class_retained: [class_retained, &strong_retained],
+            finalizers,
+        },
+        &file::locate(path, &key),
+        &identity,
+        progress,
+    );
+    Ok(Origin::Built {
+        written,
+        replaced: None,
+    }
+    .notes())
+}
+
 fn write(
-    model: &Model,
+    model: Parts<'_>,
     location: &file::Location,
     identity: &Identity,
     progress: &Progress,
 ) -> Result<(PathBuf, u64), String> {
-    let heap = &model.heap;
+    let heap = model.heap;
     let meta = MetaOut {
         census: &heap.census,
         objects: heap.object_count() as u64,
@@ -268,10 +343,10 @@ fn write(
             (
                 model.doms[k].referents,
                 model.doms[k].reachable,
-                &model.class_retained[k][..],
+                model.class_retained[k],
             )
         }),
-        finalizers: &model.finalizers,
+        finalizers: model.finalizers,
     };
     let meta = bincode::serde::encode_to_vec(&meta, bincode::config::standard())
         .map_err(|e| format!("cannot encode the model: {e}"))?;
@@ -412,9 +487,8 @@ fn reopen(
         warnings: meta.warnings,
         timings: Vec::new(),
     };
-    let mut doms = Vec::with_capacity(2);
-    let mut class_retained = Vec::with_capacity(2);
-    for (k, (referents, reachable, per_class)) in meta.doms.into_iter().enumerate() {
+    let [da, ds] = meta.doms;
+    let tree = |k: usize, (referents, reachable, per_class): (Referents, u64, Vec<u64>)| {
         let mode = MODE_NAMES[k];
         let idom: Buf<u32> = index.array(&format!("{mode}.idom"))?;
         let retained = packed(&format!("{mode}.retained"))?;
@@ -429,16 +503,16 @@ fn reopen(
         {
             return Err(bad(format!("the {mode} dominator tree does not fit")));
         }
-        doms.push(Dominators {
+        let d = Dominators {
             referents,
             idom,
             retained: U64s::Packed(retained),
             reachable,
-        });
-        class_retained.push(per_class);
-    }
-    let [all, strong]: [Dominators; 2] = doms.try_into().ok().expect("two modes");
-    let [ca, cs]: [Vec<u64>; 2] = class_retained.try_into().ok().expect("two modes");
+        };
+        Ok((d, per_class))
+    };
+    let (all, ca) = tree(0, da)?;
+    let (strong, cs) = tree(1, ds)?;
     let mut heap = heap;
     heap.timings.push(("index", t.elapsed()));
     let bytes = index.len();

@@ -72,6 +72,11 @@ pub fn ui(ui: &mut egui::Ui, doc: &mut Document, out: &mut Vec<Command>) {
                     ui.label("JVM");
                     ui.add(egui::Label::new(census.jvm.describe()).wrap());
                     ui.end_row();
+                    if !doc.index_notes.is_empty() {
+                        ui.label("Index");
+                        ui.add(egui::Label::new(doc.index_notes.join("\n")).wrap());
+                        ui.end_row();
+                    }
                     ui.label("JVM layout");
                     ui.add(egui::Label::new(census.layout.describe()).wrap());
                     ui.end_row();
