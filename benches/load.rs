@@ -35,9 +35,15 @@ struct Run {
 // The child is reaped with wait4, which also gives its resource usage.
 #[allow(clippy::zombie_processes)]
 fn run(program: &Path, args: &[&str]) -> Run {
+    run_env(program, args, &[])
+}
+
+#[allow(clippy::zombie_processes)]
+fn run_env(program: &Path, args: &[&str], env: &[(&str, &str)]) -> Run {
     let start = Instant::now();
     let child = Command::new(program)
         .args(args)
+        .envs(env.iter().copied())
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
         .spawn()
@@ -73,10 +79,73 @@ fn run(program: &Path, args: &[&str]) -> Run {
 }
 
 fn best(program: &Path, args: &[&str]) -> Run {
+    best_env(program, args, &[])
+}
+
+fn best_env(program: &Path, args: &[&str], env: &[(&str, &str)]) -> Run {
     (0..RUNS)
-        .map(|_| run(program, args))
+        .map(|_| run_env(program, args, env))
         .min_by(|a, b| a.seconds.total_cmp(&b.seconds))
         .expect("runs")
+}
+
+/// The dump's object count, from `histogram --json` (which `run`, which
+/// drops stdout, cannot give).
+fn objects_of(path: &str) -> u64 {
+    let out = Command::new(env!("CARGO_BIN_EXE_heapscope"))
+        .args(["histogram", path, "--json", "--top", "1"])
+        .output()
+        .expect("heapscope histogram");
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    v["total"]["instances"].as_u64().unwrap_or(1).max(1)
+}
+
+/// A `time NAME  S s` line of --timings, in seconds.
+fn reported_seconds(stderr: &str, key: &str) -> Option<f64> {
+    stderr
+        .lines()
+        .find_map(|l| l.strip_prefix(key))
+        .and_then(|rest| rest.split_whitespace().next())
+        .and_then(|n| n.parse().ok())
+}
+
+/// Builds the model under a memory cap of 60% of the dump's size, with
+/// `benches/capped.sh` (root and cgroup v1 needed), and checks that the
+/// dominators are those of an uncapped run.
+fn capped_run(heapscope: &Path, dump: &Path, size: u64) {
+    let path = dump.to_str().expect("utf-8 path");
+    let args = ["dominators", path, "--top", "100", "--json", "--no-index"];
+    let free = Command::new(heapscope)
+        .args(args)
+        .output()
+        .expect("heapscope");
+    let limit_mb = (size * 6 / 10) >> 20;
+    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/benches/capped.sh");
+    let _ = Command::new("sync").status();
+    let _ = std::fs::write("/proc/sys/vm/drop_caches", "1");
+    let start = Instant::now();
+    let capped = Command::new(script)
+        .arg(limit_mb.to_string())
+        .arg(heapscope)
+        .args(args)
+        .output()
+        .expect("benches/capped.sh");
+    let seconds = start.elapsed().as_secs_f64();
+    let report = String::from_utf8_lossy(&capped.stderr);
+    let line = report
+        .lines()
+        .find(|l| l.starts_with("capped:"))
+        .unwrap_or("capped: not run (needs root and cgroup v1)");
+    let same = capped.status.success() && capped.stdout == free.stdout;
+    println!(
+        "{:<14}   capped at 60% of the dump ({limit_mb} MiB): {seconds:.1} s from a cold cache; {line}; dominators {}",
+        dump.file_name().and_then(|n| n.to_str()).unwrap_or("?"),
+        if same {
+            "identical to an uncapped run"
+        } else {
+            "DIFFER or failed"
+        }
+    );
 }
 
 /// A figure heapscope printed with --timings ("anonymous rss N bytes").
@@ -280,7 +349,8 @@ fn main() {
         .filter(|(i, a)| !a.starts_with("--") && pair_at.is_none_or(|p| *i < p || *i > p + 2))
         .map(|(_, a)| PathBuf::from(a))
         .collect();
-    if dumps.is_empty() && given_pair.is_none() {
+    let defaulted = dumps.is_empty() && given_pair.is_none();
+    if defaulted {
         dumps = default_dumps();
     }
     let heapscope = Path::new(env!("CARGO_BIN_EXE_heapscope"));
@@ -290,6 +360,11 @@ fn main() {
             "hprof-slurp not found: install it with `cargo install hprof-slurp --locked` to compare"
         );
     }
+    // benches/analyzer: a small binary on hprof-analyzer's
+    // analyze_to_report_with_progress (see its README).
+    let analyzer_bench = std::env::var_os("HPROF_ANALYZER_BENCH")
+        .map(PathBuf::from)
+        .filter(|p| p.is_file());
     let analyzer = peer("hprof-analyzer");
     if analyzer.is_none() {
         eprintln!(
@@ -321,17 +396,44 @@ fn main() {
             "heapscope histogram",
             &best(heapscope, &["histogram", path, "--timings"]),
         );
-        let full = best(heapscope, &["summary", path, "--json", "--timings"]);
+        let full = best(
+            heapscope,
+            &["summary", path, "--json", "--timings", "--no-index"],
+        );
         line("heapscope summary (full model)", &full);
-        if let Some(slurp) = &slurp {
-            line(
-                "hprof-slurp (histogram)",
-                &best(slurp, &[path, "--top", "20"]),
-            );
+        let slurp_run = slurp
+            .as_ref()
+            .map(|slurp| best(slurp, &[path, "--top", "20"]));
+        if let Some(r) = &slurp_run {
+            line("hprof-slurp (histogram)", r);
         }
-        let doms = best(heapscope, &["dominators", path, "--timings"]);
-        line("heapscope dominators (to retained)", &doms);
-        if let Some(analyzer) = &analyzer {
+        // Today's path before the index: everything in anonymous memory.
+        let in_memory = best_env(
+            heapscope,
+            &["dominators", path, "--top", "10", "--timings", "--no-index"],
+            &[("HEAPSCOPE_SCRATCH", "memory")],
+        );
+        line("heapscope dominators, no index, in memory", &in_memory);
+        let index = PathBuf::from(format!("{path}.hsidx"));
+        let first = (0..RUNS)
+            .map(|_| {
+                let _ = std::fs::remove_file(&index);
+                run(heapscope, &["dominators", path, "--top", "10", "--timings"])
+            })
+            .min_by(|a, b| a.seconds.total_cmp(&b.seconds))
+            .expect("runs");
+        line("heapscope first open (writes the index)", &first);
+        let index_bytes = std::fs::metadata(&index).map(|m| m.len()).unwrap_or(0);
+        let reopen = best(heapscope, &["dominators", path, "--top", "10", "--timings"]);
+        line("heapscope reopen: dominators --top 10", &reopen);
+        let reopen_histogram = best(heapscope, &["histogram", path, "--retained", "--timings"]);
+        line("heapscope reopen: histogram --retained", &reopen_histogram);
+        if let Some(bench) = &analyzer_bench {
+            line(
+                "hprof-analyzer 0.2.2 (analyze_to_report)",
+                &run(bench, &[path]),
+            );
+        } else if let Some(analyzer) = &analyzer {
             let out = std::env::temp_dir().join("heapscope-bench-analyzer.json");
             line(
                 "hprof-analyzer 0.2.2 (full report)",
@@ -339,6 +441,39 @@ fn main() {
             );
             let _ = std::fs::remove_file(out);
         }
+        let objects = objects_of(path);
+        let per_object = |r: &Run| {
+            reported(&r.stderr, "peak anonymous rss ")
+                .map(|b| format!("{:.1} B", b as f64 / objects as f64))
+                .unwrap_or_else(|| "-".into())
+        };
+        let answer = reported_seconds(&first.stderr, "time answer at");
+        println!(
+            "{name:<14}   {objects} objects; index {:.2} GB = {:.0}% of the dump",
+            gb(index_bytes),
+            100.0 * index_bytes as f64 / size as f64
+        );
+        println!(
+            "{name:<14}   peak anonymous memory per object: building {} (in memory: {}), reopening {}",
+            per_object(&first),
+            per_object(&in_memory),
+            per_object(&reopen)
+        );
+        println!(
+            "{name:<14}   first open: answer at {:.2} s, index complete at {:.2} s; in memory without index {:.2} s",
+            answer.unwrap_or(f64::NAN),
+            first.seconds,
+            in_memory.seconds
+        );
+        if let Some(slurp) = &slurp_run {
+            println!(
+                "{name:<14}   reopen / hprof-slurp histogram: {:.2} (dominators), {:.2} (histogram --retained); first answer / hprof-slurp: {:.1}",
+                reopen.seconds / slurp.seconds,
+                reopen_histogram.seconds / slurp.seconds,
+                answer.unwrap_or(f64::NAN) / slurp.seconds
+            );
+        }
+        capped_run(heapscope, dump, size);
         let model = reported(&full.stderr, "model memory ");
         let phases: Vec<String> = full
             .stderr
@@ -350,7 +485,7 @@ fn main() {
         if let Some(model) = model {
             println!("{name:<14}   model memory: {:.2} GB", gb(model));
         }
-        let dom_time = doms
+        let dom_time = in_memory
             .stderr
             .lines()
             .find_map(|l| l.strip_prefix("time dominators"))
@@ -359,6 +494,7 @@ fn main() {
         println!("{name:<14}   dominators and retained sizes alone: {dom_time}");
         println!("{name:<14}   paths to GC roots, {}", paths_timing(dump));
     }
-    let pair = given_pair.unwrap_or_else(default_pair);
-    bench_diff(heapscope, slurp.as_deref(), &pair);
+    if let Some(pair) = given_pair.or_else(|| defaulted.then(default_pair)) {
+        bench_diff(heapscope, slurp.as_deref(), &pair);
+    }
 }

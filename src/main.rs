@@ -10,6 +10,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 use regex::Regex;
 
 use heapscope::analysis::diff as analysis_diff;
+use heapscope::analysis::dominators::Dominators;
 use heapscope::analysis::graph::{RefKind, ReferenceClasses, Referents};
 use heapscope::analysis::histogram::{self, SortBy};
 use heapscope::analysis::paths::{self as analysis_paths, ExcludedField, PathOptions};
@@ -249,8 +250,25 @@ fn reuse() -> Reuse {
     *REUSE.get().unwrap_or(&Reuse::Index)
 }
 
+/// The largest anonymous memory seen, sampled every 5 ms with --timings.
+static PEAK_ANON: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+
+fn sample_anonymous_memory() {
+    std::thread::spawn(|| {
+        loop {
+            if let Some(anon) = proc_status_bytes("RssAnon:") {
+                PEAK_ANON.fetch_max(anon, std::sync::atomic::Ordering::Relaxed);
+            }
+            std::thread::sleep(Duration::from_millis(5));
+        }
+    });
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    if std::env::args().any(|a| a == "--timings") {
+        sample_anonymous_memory();
+    }
     let _ = REUSE.set(if cli.no_index {
         Reuse::NoIndex
     } else {
@@ -474,17 +492,37 @@ fn summary(common: &Common) -> Result<(), Failure> {
 
 /// Loads the whole model, from the index when it has one.
 fn load_model(common: &Common) -> Result<Model, Failure> {
+    load_model_early(common, None)
+}
+
+/// [`load_model`], answering from one dominator tree as soon as it is
+/// known: on a first open, before the rest of the index is built.
+fn load_model_early(common: &Common, early: Option<index::Early<'_>>) -> Result<Model, Failure> {
     let start = Instant::now();
-    let model = with_progress(|p| index::open(&common.dump, &options(common), reuse(), p))?;
+    let answered = std::cell::Cell::new(None);
+    let mut timed;
+    let early = match early {
+        Some((k, f)) => {
+            timed = |h: &Heap, d: &Dominators, c: &[u64]| {
+                f(h, d, c);
+                let _ = std::io::stdout().flush();
+                answered.set(Some(start.elapsed()));
+            };
+            Some((k, &mut timed as &mut dyn FnMut(&Heap, &Dominators, &[u64])))
+        }
+        None => None,
+    };
+    let model =
+        with_progress(|p| index::open_early(&common.dump, &options(common), reuse(), p, early))?;
     for note in model.origin.notes() {
         eprintln!("heapscope: {note}");
     }
     if common.timings {
-        print_timings(
-            &model.heap.timings,
-            start.elapsed(),
-            Some(model.heap.memory_bytes()),
-        );
+        let mut phases = model.heap.timings.clone();
+        if let Some(t) = answered.get() {
+            phases.push(("answer at", t));
+        }
+        print_timings(&phases, start.elapsed(), Some(model.heap.memory_bytes()));
     }
     Ok(model)
 }
@@ -531,13 +569,18 @@ fn histogram(
         .then(|| with_progress(|p| index::reopen_existing(&common.dump, &options(common), p)))
         .flatten();
     if retained || indexed.is_some() {
-        let model = match indexed {
-            Some(model) => model,
-            None => load_model(common)?,
-        };
-        let per_class = retained.then(|| &model.class_retained[mode(strong)][..]);
-        print(model.heap.census(), per_class, model.heap.warnings());
-        leave(model);
+        match indexed {
+            Some(model) => {
+                print(model.heap.census(), None, model.heap.warnings());
+                leave(model);
+            }
+            None => {
+                let mut answer = |heap: &Heap, _: &Dominators, per_class: &[u64]| {
+                    print(heap.census(), Some(per_class), heap.warnings());
+                };
+                leave(load_model_early(common, Some((mode(strong), &mut answer)))?);
+            }
+        }
     } else {
         let (_dump, census) =
             with_progress(|p| heap::open_census(&common.dump, &options(common), p))?;
@@ -555,21 +598,22 @@ fn dominators(
     children: Option<usize>,
     strong: bool,
 ) -> Result<(), Failure> {
-    let model = load_model(common)?;
-    let (heap, doms) = (&model.heap, &model.doms[mode(strong)]);
-    let biggest = doms.biggest(top);
-    let tree = children.map(|n| (doms.children(), n));
-    let kids = tree.as_ref().map(|(c, n)| (c, *n));
-    if common.json {
-        print_json(&report::with_warnings(
-            report::dominators::json(heap, doms, &biggest, kids),
-            heap.warnings(),
-        ));
-    } else {
-        print!("{}", report::dominators::text(heap, doms, &biggest, kids));
-        eprint!("{}", report::warnings_text(heap.warnings()));
-    }
-    leave(tree);
+    let mut answer = |heap: &Heap, doms: &Dominators, _: &[u64]| {
+        let biggest = doms.biggest(top);
+        let tree = children.map(|n| (doms.children(), n));
+        let kids = tree.as_ref().map(|(c, n)| (c, *n));
+        if common.json {
+            print_json(&report::with_warnings(
+                report::dominators::json(heap, doms, &biggest, kids),
+                heap.warnings(),
+            ));
+        } else {
+            print!("{}", report::dominators::text(heap, doms, &biggest, kids));
+            eprint!("{}", report::warnings_text(heap.warnings()));
+        }
+        leave(tree);
+    };
+    let model = load_model_early(common, Some((mode(strong), &mut answer)))?;
     leave(model);
     Ok(())
 }
@@ -675,6 +719,7 @@ fn load(common: &Common) -> Result<Heap, Failure> {
         }
     }
     let start = Instant::now();
+    index::prepare_scratch(&common.dump, &options(common));
     let heap = with_progress(|p| Heap::open(&common.dump, &options(common), p))?;
     if common.timings {
         print_timings(&heap.timings, start.elapsed(), Some(heap.memory_bytes()));
@@ -947,6 +992,10 @@ fn print_timings(phases: &[(&'static str, Duration)], total: Duration, model: Op
     }
     if let Some(anon) = proc_status_bytes("RssAnon:") {
         eprintln!("anonymous rss {anon} bytes");
+        let peak = PEAK_ANON
+            .load(std::sync::atomic::Ordering::Relaxed)
+            .max(anon);
+        eprintln!("peak anonymous rss {peak} bytes (sampled every 5 ms)");
     }
 }
 

@@ -7,7 +7,7 @@ use rayon::prelude::*;
 use super::graph::{HeapGraph, Referents};
 use super::semi_nca::{self, NONE};
 use crate::heap::Heap;
-use crate::heap::store::{Buf, U64s};
+use crate::heap::store::{Buf, BufMut, U64s};
 use crate::progress::{Cancelled, Phase, Progress};
 
 /// What dominates an object.
@@ -58,16 +58,16 @@ impl Dominators {
         }
         // Shallow sizes in object order (sequential record reads), then
         // each object adds its total to its dominator, children first.
-        let mut retained: Vec<u64> = (0..n as u32)
-            .into_par_iter()
-            .map(|o| {
-                if idom[o as usize] == NONE {
-                    0
-                } else {
-                    heap.shallow_size(o)
+        let mut retained = BufMut::<u64>::zeroed(n);
+        retained
+            .par_iter_mut()
+            .enumerate()
+            .with_min_len(1 << 12)
+            .for_each(|(o, r)| {
+                if idom[o] != NONE {
+                    *r = heap.shallow_size(o as u32);
                 }
-            })
-            .collect();
+            });
         progress.check()?;
         for &v in tree.preorder.iter().skip(1).rev() {
             let d = idom[v as usize];
@@ -129,7 +129,7 @@ impl Dominators {
     pub fn children_unsorted(&self) -> Children {
         let n = self.idom.len();
         let slot = |d: u32| if d == ROOT { n } else { d as usize };
-        let mut offsets = vec![0u32; n + 2];
+        let mut offsets = BufMut::<u32>::zeroed(n + 2);
         for &d in self.idom.iter() {
             if d != NONE {
                 offsets[slot(d) + 1] += 1;
@@ -138,8 +138,8 @@ impl Dominators {
         for i in 1..offsets.len() {
             offsets[i] += offsets[i - 1];
         }
-        let mut cursor = offsets.clone();
-        let mut list = vec![0u32; self.reachable as usize];
+        let mut cursor = BufMut::copy_of(&offsets);
+        let mut list = BufMut::<u32>::zeroed(self.reachable as usize);
         for (o, &d) in self.idom.iter().enumerate() {
             if d != NONE {
                 let s = slot(d);
@@ -296,8 +296,8 @@ pub fn top_by(len: usize, n: usize, key: impl Fn(u32) -> u64 + Sync) -> Vec<u32>
 /// The dominator tree's child lists (CSR); the virtual root's children are
 /// the tree's top level.
 pub struct Children {
-    offsets: Vec<u32>,
-    list: Vec<u32>,
+    offsets: BufMut<u32>,
+    list: BufMut<u32>,
 }
 
 impl Children {

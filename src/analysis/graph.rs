@@ -6,6 +6,7 @@
 use rustc_hash::FxHashMap;
 
 use crate::heap::Heap;
+use crate::heap::store::BufMut;
 use crate::hprof::read_id;
 
 use super::semi_nca::{Graph, NONE};
@@ -210,7 +211,7 @@ pub struct HeapGraph<'h> {
     /// Instances of each class (CSR by class index), for the predecessors
     /// of class objects.
     by_class_offsets: Vec<u32>,
-    by_class: Vec<u32>,
+    by_class: BufMut<u32>,
     /// Class loader objects and the class objects each defined.
     is_loader: Vec<u64>,
     defined: FxHashMap<u32, Vec<u32>>,
@@ -241,7 +242,7 @@ impl<'h> HeapGraph<'h> {
             by_class_offsets[c] += by_class_offsets[c - 1];
         }
         let mut cursor = by_class_offsets.clone();
-        let mut by_class = vec![0u32; n];
+        let mut by_class = BufMut::<u32>::zeroed(n);
         for o in 0..n as u32 {
             let c = heap.class_of(o) as usize;
             by_class[cursor[c] as usize] = o;

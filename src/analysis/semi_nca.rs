@@ -6,6 +6,7 @@
 
 use rayon::prelude::*;
 
+use crate::heap::store::BufMut;
 use crate::progress::{Cancelled, Progress};
 
 /// No node: unreachable, or the root's dominator.
@@ -29,9 +30,9 @@ pub trait Graph {
 pub struct DomTree {
     /// `idom[v]`: the immediate dominator of `v`; `NONE` for the root and
     /// for nodes the root does not reach.
-    pub idom: Vec<u32>,
+    pub idom: BufMut<u32>,
     /// Reachable nodes in preorder; every node comes after its dominators.
-    pub preorder: Vec<u32>,
+    pub preorder: BufMut<u32>,
 }
 
 /// Computes the dominator tree of `g`. Checks `progress` for cancellation
@@ -40,13 +41,14 @@ pub fn dominators<G: Graph + Sync>(g: &G, progress: &Progress) -> Result<DomTree
     let n = g.node_count();
     let root = g.root();
     // Depth-first search: preorder numbers and tree parents (in preorder).
-    let mut pre = vec![NONE; n];
-    let mut vertex: Vec<u32> = Vec::new();
-    let mut parent: Vec<u32> = Vec::new();
+    let mut pre = BufMut::filled(n, NONE);
+    // Preorder: the nodes, and each one's tree parent (a preorder number).
+    let mut vertex = BufMut::<u32>::zeroed(n);
+    let mut parent = BufMut::<u32>::zeroed(n);
     let mut stack: Vec<(u32, u32, u32)> = vec![(root, 0, g.degree(root))];
     pre[root as usize] = 0;
-    vertex.push(root);
-    parent.push(0);
+    vertex[0] = root;
+    let mut m = 1usize;
     while let Some(top) = stack.last_mut() {
         let (v, k, degree) = *top;
         if k == degree {
@@ -56,24 +58,26 @@ pub fn dominators<G: Graph + Sync>(g: &G, progress: &Progress) -> Result<DomTree
         top.1 += 1;
         let Some(w) = g.successor(v, k) else { continue };
         if pre[w as usize] == NONE {
-            pre[w as usize] = vertex.len() as u32;
-            parent.push(pre[v as usize]);
-            vertex.push(w);
+            pre[w as usize] = m as u32;
+            parent[m] = pre[v as usize];
+            vertex[m] = w;
+            m += 1;
             stack.push((w, 0, g.degree(w)));
-            if vertex.len() % (1 << 20) == 0 {
-                progress.set(vertex.len() as u64);
+            if m % (1 << 20) == 0 {
+                progress.set(m as u64);
                 progress.check()?;
             }
         }
     }
     drop(stack);
-    let m = vertex.len();
+    vertex.truncate(m);
+    parent.truncate(m);
     progress.set(m as u64);
 
     // Predecessors in preorder numbers, gathered in parallel chunks: the
     // random lookups overlap, and the sequential pass below streams them.
     const CHUNK: usize = 1 << 16;
-    let preds: Vec<(Vec<u32>, Vec<u32>)> = (0..m.div_ceil(CHUNK))
+    let preds: Vec<(BufMut<u32>, BufMut<u32>)> = (0..m.div_ceil(CHUNK))
         .into_par_iter()
         .map(|c| {
             let (lo, hi) = (c * CHUNK, ((c + 1) * CHUNK).min(m));
@@ -89,7 +93,9 @@ pub fn dominators<G: Graph + Sync>(g: &G, progress: &Progress) -> Result<DomTree
                 });
                 offsets.push(list.len() as u32);
             }
-            (offsets, list)
+            // Into scratch files when in use: all lists together are as
+            // big as the incoming references.
+            (BufMut::copy_of(&offsets), BufMut::copy_of(&list))
         })
         .collect();
     progress.check()?;
@@ -97,9 +103,16 @@ pub fn dominators<G: Graph + Sync>(g: &G, progress: &Progress) -> Result<DomTree
 
     // Semidominators, in reverse preorder, with a compressed forest
     // (ancestor, label) for the minimum semidominator on a path.
-    let mut semi: Vec<u32> = (0..m as u32).collect();
-    // (ancestor, label) side by side: eval reads both of a vertex.
-    let mut forest: Vec<(u32, u32)> = (0..m as u32).map(|v| (NONE, v)).collect();
+    let mut semi = BufMut::<u32>::zeroed(m);
+    semi.par_iter_mut()
+        .enumerate()
+        .for_each(|(v, s)| *s = v as u32);
+    // [ancestor, label] side by side: eval reads both of a vertex.
+    let mut forest = BufMut::<[u32; 2]>::zeroed(m);
+    forest
+        .par_iter_mut()
+        .enumerate()
+        .for_each(|(v, f)| *f = [NONE, v as u32]);
     let mut path: Vec<u32> = Vec::new();
     for w in (1..m).rev() {
         let (offsets, list) = &preds[w / CHUNK];
@@ -110,14 +123,19 @@ pub fn dominators<G: Graph + Sync>(g: &G, progress: &Progress) -> Result<DomTree
             s = s.min(semi[x as usize]);
         }
         semi[w] = s;
-        forest[w].0 = parent[w];
+        forest[w][0] = parent[w];
         if w % (1 << 20) == 0 {
             progress.set((2 * m - w) as u64);
             progress.check()?;
         }
     }
     drop(preds);
-    let mut idom_pre: Vec<u32> = forest.into_iter().map(|(a, _)| a).collect();
+    let mut idom_pre = BufMut::<u32>::zeroed(m);
+    idom_pre
+        .par_iter_mut()
+        .zip(forest.par_iter())
+        .for_each(|(d, f)| *d = f[0]);
+    drop(forest);
 
     // Immediate dominators: the nearest ancestor of the parent at or
     // above the semidominator, in preorder so that ancestors are final.
@@ -131,7 +149,7 @@ pub fn dominators<G: Graph + Sync>(g: &G, progress: &Progress) -> Result<DomTree
     }
     drop(semi);
     drop(parent);
-    let mut idom = vec![NONE; n];
+    let mut idom = BufMut::filled(n, NONE);
     for w in 1..m {
         idom[vertex[w] as usize] = vertex[idom_pre[w] as usize];
     }
@@ -145,27 +163,27 @@ pub fn dominators<G: Graph + Sync>(g: &G, progress: &Progress) -> Result<DomTree
 /// to its tree root, compressing the path on the way. `forest[v]` is
 /// (ancestor, label).
 #[inline]
-fn eval(v: u32, forest: &mut [(u32, u32)], semi: &[u32], path: &mut Vec<u32>) -> u32 {
-    let a = forest[v as usize].0;
+fn eval(v: u32, forest: &mut [[u32; 2]], semi: &[u32], path: &mut Vec<u32>) -> u32 {
+    let a = forest[v as usize][0];
     if a == NONE {
         return v;
     }
-    if forest[a as usize].0 != NONE {
+    if forest[a as usize][0] != NONE {
         let mut x = v;
-        while forest[forest[x as usize].0 as usize].0 != NONE {
+        while forest[forest[x as usize][0] as usize][0] != NONE {
             path.push(x);
-            x = forest[x as usize].0;
+            x = forest[x as usize][0];
         }
         while let Some(y) = path.pop() {
-            let (a, a_label) = forest[forest[y as usize].0 as usize];
+            let [a, a_label] = forest[forest[y as usize][0] as usize];
             let y = &mut forest[y as usize];
-            if semi[a_label as usize] < semi[y.1 as usize] {
-                y.1 = a_label;
+            if semi[a_label as usize] < semi[y[1] as usize] {
+                y[1] = a_label;
             }
-            y.0 = a;
+            y[0] = a;
         }
     }
-    forest[v as usize].1
+    forest[v as usize][1]
 }
 
 #[cfg(test)]
@@ -269,7 +287,11 @@ mod tests {
                 .collect();
             let g = Edges::new(n, &edges);
             let tree = dominators(&g, &Progress::new()).unwrap();
-            assert_eq!(tree.idom, brute_force(&g), "round {round}: {edges:?}");
+            assert_eq!(
+                tree.idom.to_vec(),
+                brute_force(&g),
+                "round {round}: {edges:?}"
+            );
             let reach = reachable(&g, None);
             assert_eq!(tree.preorder.len(), reach.iter().filter(|&&r| r).count());
         }

@@ -117,6 +117,7 @@ pub fn load(
         send(Loaded::Done(times));
         return Ok(());
     }
+    index::prepare_scratch(path, &options);
     let dump = Dump::open(path, p).map_err(|e| e.to_string())?;
     let census = Heap::take_census(&dump, &options, p).map_err(|e| e.to_string())?;
     times.push(("census", t.elapsed().as_secs_f64()));

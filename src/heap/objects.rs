@@ -4,19 +4,18 @@
 use rayon::prelude::*;
 
 use super::census::{Census, SegmentObjects};
-use super::store::{Buf, U64s};
+use super::store::{Buf, BufMut, U64s};
 use crate::hprof::{Error, SubRecord, SubRecords, push_warning};
 use crate::progress::{Phase, Progress};
 
 /// Per-object facts in flat arrays indexed by object number.
-#[derive(Default)]
 pub struct Objects {
     /// Object ids, strictly increasing.
-    pub ids: Vec<u64>,
+    pub ids: BufMut<u64>,
     /// File offset of each object's record (its tag byte).
-    pub offsets: Vec<u64>,
+    pub offsets: BufMut<u64>,
     /// Class index of each object (`java.lang.Class` for class objects).
-    pub classes: Vec<u32>,
+    pub classes: BufMut<u32>,
 }
 
 impl Objects {
@@ -34,9 +33,9 @@ impl Objects {
                 u32::MAX - 1
             )));
         }
-        let mut ids = vec![0u64; n];
-        let mut offsets = vec![0u64; n];
-        let mut classes = vec![0u32; n];
+        let mut ids = BufMut::<u64>::zeroed(n);
+        let mut offsets = BufMut::<u64>::zeroed(n);
+        let mut classes = BufMut::<u32>::zeroed(n);
         progress.start(Phase::Indexing, n as u64);
         let segments = &census.records.segments;
         let stats = &census.segment_objects;
@@ -201,9 +200,20 @@ impl Objects {
             perm.par_sort_by_key(|&i| self.ids[i as usize]);
             perm
         };
-        let mut ids: Vec<u64> = perm.par_iter().map(|&i| self.ids[i as usize]).collect();
-        let mut offsets: Vec<u64> = perm.par_iter().map(|&i| self.offsets[i as usize]).collect();
-        let mut classes: Vec<u32> = perm.par_iter().map(|&i| self.classes[i as usize]).collect();
+        let permuted = |from: &[u64]| {
+            let mut to = BufMut::<u64>::zeroed(n);
+            to.par_iter_mut()
+                .zip(perm.par_iter())
+                .for_each(|(t, &i)| *t = from[i as usize]);
+            to
+        };
+        let mut ids = permuted(&self.ids);
+        let mut offsets = permuted(&self.offsets);
+        let mut classes = BufMut::<u32>::zeroed(n);
+        classes
+            .par_iter_mut()
+            .zip(perm.par_iter())
+            .for_each(|(t, &i)| *t = self.classes[i as usize]);
         drop(perm);
         let duplicates = dedup_sorted(&mut ids, &mut offsets, &mut classes);
         if duplicates > 0 {
@@ -252,7 +262,7 @@ impl IdIndex {
             shift += 1;
         }
         let buckets = (span >> shift) as usize + 1;
-        let mut starts = vec![0u32; buckets + 1];
+        let mut starts = BufMut::<u32>::zeroed(buckets + 1);
         // starts[b] = number of ids in buckets before b.
         for &id in ids {
             starts[((id - min) >> shift) as usize + 1] += 1;
@@ -385,7 +395,11 @@ fn merge_runs(ids: &[u64], bounds: &[usize]) -> Vec<u32> {
 
 /// Removes repeated ids from sorted `ids`, keeping the first of each, and
 /// the matching entries of the other arrays; returns how many went.
-fn dedup_sorted(ids: &mut Vec<u64>, offsets: &mut Vec<u64>, classes: &mut Vec<u32>) -> u64 {
+fn dedup_sorted(
+    ids: &mut BufMut<u64>,
+    offsets: &mut BufMut<u64>,
+    classes: &mut BufMut<u32>,
+) -> u64 {
     if ids.windows(2).all(|w| w[0] < w[1]) {
         return 0;
     }
@@ -413,14 +427,14 @@ mod tests {
     #[test]
     fn merges_runs_keeping_the_first_duplicate() {
         let mut o = Objects {
-            ids: vec![5, 9, 20, 1, 9, 30, 2, 3],
-            offsets: vec![50, 90, 200, 10, 91, 300, 20, 30],
-            classes: vec![0; 8],
+            ids: vec![5, 9, 20, 1, 9, 30, 2, 3].into(),
+            offsets: vec![50, 90, 200, 10, 91, 300, 20, 30].into(),
+            classes: vec![0; 8].into(),
         };
         let mut warnings = Vec::new();
         o.sort_and_dedup(&mut warnings);
-        assert_eq!(o.ids, vec![1, 2, 3, 5, 9, 20, 30]);
-        assert_eq!(o.offsets, vec![10, 20, 30, 50, 90, 200, 300]);
+        assert_eq!(*o.ids, [1, 2, 3, 5, 9, 20, 30]);
+        assert_eq!(*o.offsets, [10, 20, 30, 50, 90, 200, 300]);
         assert_eq!(warnings.len(), 1);
     }
 

@@ -5,7 +5,7 @@ use rayon::prelude::*;
 
 use super::census::Census;
 use super::objects::{IdIndex, Objects};
-use super::store::Buf;
+use super::store::{Buf, BufMut};
 use crate::hprof::{Error, read_id, read_u32};
 use crate::progress::{Phase, Progress};
 
@@ -124,7 +124,7 @@ pub fn outgoing(
 ) -> Result<(Csr, Vec<(u32, u64)>), Error> {
     let n = objects.len();
     progress.start(Phase::References, 2 * n as u64);
-    let mut offsets = vec![0u32; n + 1];
+    let mut offsets = BufMut::<u32>::zeroed(n + 1);
     // Count, per object, into offsets[i + 1].
     let counted: u64 = offsets[1..]
         .par_chunks_mut(CHUNK)
@@ -153,7 +153,7 @@ pub fn outgoing(
     for i in 1..=n {
         offsets[i] += offsets[i - 1];
     }
-    let mut targets = vec![0u32; counted as usize];
+    let mut targets = BufMut::<u32>::zeroed(counted as usize);
     let mut dangling: Vec<(u32, u64)> = {
         let mut parts = Vec::new();
         let mut rest = &mut targets[..];
@@ -204,7 +204,6 @@ pub fn outgoing(
         }
         offsets[n] = w as u32;
         targets.truncate(w);
-        targets.shrink_to_fit();
     }
     Ok((
         Csr {
@@ -223,7 +222,7 @@ pub fn incoming(out: &Csr, n: usize) -> Csr {
     let ranges: Vec<(usize, usize)> = (0..parts)
         .map(|p| ((p * step).min(n), ((p + 1) * step).min(n)))
         .collect();
-    let mut offsets = vec![0u32; n + 1];
+    let mut offsets = BufMut::<u32>::zeroed(n + 1);
     {
         let mut slices = Vec::new();
         let mut rest = &mut offsets[1..];
@@ -244,8 +243,8 @@ pub fn incoming(out: &Csr, n: usize) -> Csr {
     for i in 1..=n {
         offsets[i] += offsets[i - 1];
     }
-    let mut targets = vec![0u32; out.targets.len()];
-    let mut cursor: Vec<u32> = offsets[..n].to_vec();
+    let mut targets = BufMut::<u32>::zeroed(out.targets.len());
+    let mut cursor = BufMut::copy_of(&offsets[..n]);
     {
         let mut slices = Vec::new();
         let mut rest_t = &mut targets[..];

@@ -2,20 +2,203 @@
 //! model reads the same whether it was just built or reopened from disk.
 
 use std::marker::PhantomData;
-use std::ops::Deref;
-use std::sync::Arc;
+use std::ops::{Deref, DerefMut};
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
 
 use bytemuck::Pod;
-use memmap2::Mmap;
+use memmap2::{Mmap, MmapMut};
 use rayon::prelude::*;
+
+/// Where big arrays being built live: `None` for anonymous memory, else a
+/// folder for scratch files (deleted as soon as they are made, so a killed
+/// process leaves nothing), whose pages the kernel can write out and evict
+/// when memory is short.
+static SCRATCH: Mutex<Option<PathBuf>> = Mutex::new(None);
+
+/// Arrays smaller than this stay in anonymous memory.
+const FILE_MIN: usize = 1 << 20;
+
+/// Builds big arrays in scratch files in `dir` from now on (`None`: in
+/// anonymous memory, the default).
+pub fn set_scratch_dir(dir: Option<PathBuf>) {
+    *SCRATCH.lock().unwrap_or_else(|e| e.into_inner()) = dir;
+}
+
+/// The scratch folder in use, if any.
+pub fn scratch_dir() -> Option<PathBuf> {
+    SCRATCH.lock().unwrap_or_else(|e| e.into_inner()).clone()
+}
+
+/// A file-backed writable mapping of `bytes` zero bytes, with its blocks
+/// reserved up front so that a full disk fails here, not as a fault later.
+fn scratch_map(bytes: usize) -> Option<MmapMut> {
+    let dir = scratch_dir()?;
+    let file = tempfile::tempfile_in(dir).ok()?;
+    rustix::fs::fallocate(&file, rustix::fs::FallocateFlags::empty(), 0, bytes as u64).ok()?;
+    // SAFETY: the file is unnamed and private to this process: nothing
+    // else can change or truncate it while mapped.
+    unsafe { MmapMut::map_mut(&file) }.ok()
+}
+
+/// A writable array of plain values being built: in anonymous memory, or
+/// in a scratch file when [`set_scratch_dir`] named a folder.
+pub struct BufMut<T: Pod> {
+    inner: MutInner<T>,
+    /// The values, cached: the hot loops index them billions of times.
+    ptr: *mut T,
+    len: usize,
+}
+
+// SAFETY: a BufMut owns its values like a Vec does; the raw pointer only
+// caches where they are.
+unsafe impl<T: Pod + Send> Send for BufMut<T> {}
+unsafe impl<T: Pod + Sync> Sync for BufMut<T> {}
+
+enum MutInner<T: Pod> {
+    Owned(Vec<T>),
+    File {
+        map: MmapMut,
+        len: usize,
+        _t: PhantomData<T>,
+    },
+}
+
+impl<T: Pod> BufMut<T> {
+    /// `len` zero values.
+    pub fn zeroed(len: usize) -> BufMut<T> {
+        let bytes = len * size_of::<T>();
+        if bytes >= FILE_MIN {
+            if let Some(map) = scratch_map(bytes) {
+                return BufMut::new(MutInner::File {
+                    map,
+                    len,
+                    _t: PhantomData,
+                });
+            }
+        }
+        vec![T::zeroed(); len].into()
+    }
+
+    /// `len` copies of `value`.
+    pub fn filled(len: usize, value: T) -> BufMut<T>
+    where
+        T: Send + Sync,
+    {
+        let mut b = BufMut::zeroed(len);
+        b.par_iter_mut().for_each(|x| *x = value);
+        b
+    }
+
+    /// A copy of `values`.
+    pub fn copy_of(values: &[T]) -> BufMut<T> {
+        let mut b = BufMut::zeroed(values.len());
+        b.copy_from_slice(values);
+        b
+    }
+
+    fn new(mut inner: MutInner<T>) -> BufMut<T> {
+        let slice: &mut [T] = match &mut inner {
+            MutInner::Owned(v) => v,
+            MutInner::File { map, len, .. } => {
+                bytemuck::cast_slice_mut(&mut map[..*len * size_of::<T>()])
+            }
+        };
+        let (ptr, len) = (slice.as_mut_ptr(), slice.len());
+        BufMut { inner, ptr, len }
+    }
+
+    /// Keeps the first `len` values.
+    pub fn truncate(&mut self, new_len: usize) {
+        let inner = std::mem::replace(&mut self.inner, MutInner::Owned(Vec::new()));
+        let inner = match inner {
+            MutInner::Owned(mut v) => {
+                v.truncate(new_len);
+                v.shrink_to_fit();
+                MutInner::Owned(v)
+            }
+            MutInner::File { map, len, _t } => MutInner::File {
+                map,
+                len: new_len.min(len),
+                _t,
+            },
+        };
+        *self = BufMut::new(inner);
+    }
+
+    pub fn memory_bytes(&self) -> u64 {
+        match &self.inner {
+            MutInner::Owned(v) => (v.capacity() * size_of::<T>()) as u64,
+            MutInner::File { .. } => 0,
+        }
+    }
+}
+
+impl<T: Pod> From<Vec<T>> for BufMut<T> {
+    fn from(v: Vec<T>) -> Self {
+        BufMut::new(MutInner::Owned(v))
+    }
+}
+
+impl<T: Pod> Deref for BufMut<T> {
+    type Target = [T];
+    #[inline]
+    fn deref(&self) -> &[T] {
+        // SAFETY: `ptr` and `len` describe the values `inner` owns, which
+        // do not move while it lives (set by `new`, renewed by `truncate`).
+        unsafe { std::slice::from_raw_parts(self.ptr, self.len) }
+    }
+}
+
+impl<T: Pod> DerefMut for BufMut<T> {
+    #[inline]
+    fn deref_mut(&mut self) -> &mut [T] {
+        // SAFETY: as in `deref`, with `&mut self` for exclusive access.
+        unsafe { std::slice::from_raw_parts_mut(self.ptr, self.len) }
+    }
+}
+
+impl<T: Pod> From<BufMut<T>> for Buf<T> {
+    /// The finished array, read-only from now on.
+    fn from(b: BufMut<T>) -> Self {
+        match b.inner {
+            MutInner::Owned(v) => v.into(),
+            MutInner::File { map, len, .. } => Buf::new(Inner::Scratch {
+                map,
+                len,
+                _t: PhantomData,
+            }),
+        }
+    }
+}
+
+impl From<BufMut<u64>> for U64s {
+    fn from(b: BufMut<u64>) -> Self {
+        U64s::Plain(b.into())
+    }
+}
 
 /// A read-only array of plain values: a `Vec`, or a range of a mapping.
 pub struct Buf<T: Pod> {
     inner: Inner<T>,
+    /// The values, cached: the hot loops index them billions of times.
+    ptr: *const T,
+    len: usize,
 }
+
+// SAFETY: a Buf owns (or shares, read-only) its values; the raw pointer
+// only caches where they are.
+unsafe impl<T: Pod + Sync> Send for Buf<T> {}
+unsafe impl<T: Pod + Sync> Sync for Buf<T> {}
 
 enum Inner<T: Pod> {
     Owned(Vec<T>),
+    /// A finished scratch array (see [`BufMut`]).
+    Scratch {
+        map: MmapMut,
+        len: usize,
+        _t: PhantomData<T>,
+    },
     Mapped {
         map: Arc<Mmap>,
         at: usize,
@@ -34,22 +217,34 @@ impl<T: Pod> Buf<T> {
         if (slice.as_ptr() as usize) % align_of::<T>() != 0 {
             return None;
         }
-        Some(Buf {
-            inner: Inner::Mapped {
-                map: map.clone(),
-                at,
-                len,
-                _t: PhantomData,
-            },
-        })
+        Some(Buf::new(Inner::Mapped {
+            map: map.clone(),
+            at,
+            len,
+            _t: PhantomData,
+        }))
     }
 
+    fn new(inner: Inner<T>) -> Buf<T> {
+        let slice = Buf::slice_of(&inner);
+        let (ptr, len) = (slice.as_ptr(), slice.len());
+        Buf { inner, ptr, len }
+    }
+
+    #[inline]
     pub fn as_slice(&self) -> &[T] {
-        match &self.inner {
+        // SAFETY: `ptr` and `len` describe the values `inner` holds, which
+        // never move or change while it lives.
+        unsafe { std::slice::from_raw_parts(self.ptr, self.len) }
+    }
+
+    fn slice_of(inner: &Inner<T>) -> &[T] {
+        match inner {
             Inner::Owned(v) => v,
             Inner::Mapped { map, at, len, .. } => {
                 bytemuck::cast_slice(&map[*at..*at + *len * size_of::<T>()])
             }
+            Inner::Scratch { map, len, .. } => bytemuck::cast_slice(&map[..*len * size_of::<T>()]),
         }
     }
 
@@ -57,7 +252,7 @@ impl<T: Pod> Buf<T> {
     pub fn memory_bytes(&self) -> u64 {
         match &self.inner {
             Inner::Owned(v) => (v.capacity() * size_of::<T>()) as u64,
-            Inner::Mapped { .. } => 0,
+            Inner::Mapped { .. } | Inner::Scratch { .. } => 0,
         }
     }
 }
@@ -70,9 +265,7 @@ impl<T: Pod> Default for Buf<T> {
 
 impl<T: Pod> From<Vec<T>> for Buf<T> {
     fn from(v: Vec<T>) -> Self {
-        Buf {
-            inner: Inner::Owned(v),
-        }
+        Buf::new(Inner::Owned(v))
     }
 }
 
@@ -103,12 +296,13 @@ pub struct Packed {
 
 impl Packed {
     pub fn pack(values: &[u64]) -> Packed {
-        // Per block: base, deltas, and the (position, value) kept apart.
-        type Block = (u64, Vec<u32>, Vec<(u32, u64)>);
-        let blocks: Vec<Block> = values
-            .par_chunks(BLOCK)
+        let mut delta = BufMut::<u32>::zeroed(values.len());
+        // Per block: its base and the (position, value) pairs kept apart.
+        let blocks: Vec<(u64, Vec<(u32, u64)>)> = delta
+            .par_chunks_mut(BLOCK)
+            .zip(values.par_chunks(BLOCK))
             .enumerate()
-            .map(|(b, chunk)| {
+            .map(|(b, (deltas, chunk))| {
                 // A base near the median: a few values far from the rest
                 // (class objects among instances) do not push it away.
                 let mut sorted = chunk.to_vec();
@@ -117,26 +311,22 @@ impl Packed {
                 let min = *chunk.iter().min().expect("non-empty chunk");
                 let base = median - (median - min).min(1 << 31);
                 let mut far = Vec::new();
-                let delta = chunk
-                    .iter()
-                    .enumerate()
-                    .map(|(k, &v)| match v.checked_sub(base) {
+                for (k, (d, &v)) in deltas.iter_mut().zip(chunk).enumerate() {
+                    *d = match v.checked_sub(base) {
                         Some(d) if d < FAR as u64 => d as u32,
                         _ => {
                             far.push(((b * BLOCK + k) as u32, v));
                             FAR
                         }
-                    })
-                    .collect();
-                (base, delta, far)
+                    };
+                }
+                (base, far)
             })
             .collect();
         let mut base = Vec::with_capacity(blocks.len());
-        let mut delta = Vec::with_capacity(values.len());
         let (mut far_at, mut far) = (Vec::new(), Vec::new());
-        for (b, d, f) in blocks {
+        for (b, f) in blocks {
             base.push(b);
-            delta.extend_from_slice(&d);
             for (at, v) in f {
                 far_at.push(at);
                 far.push(v);

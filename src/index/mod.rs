@@ -14,4 +14,7 @@ mod file;
 mod model;
 
 pub use file::{IndexStatus, Location, locate, status};
-pub use model::{Model, Origin, Reuse, build, delete, key, open, reopen_existing, write_after};
+pub use model::{
+    Early, Model, Origin, Reuse, build, delete, key, open, open_early, prepare_scratch,
+    reopen_existing, write_after,
+};

@@ -114,6 +114,23 @@ pub fn open(
     reuse: Reuse,
     progress: &Progress,
 ) -> Result<Model, Error> {
+    open_early(path, options, reuse, progress, None)
+}
+
+/// Called with the heap, one dominator tree and its retained bytes per
+/// class as soon as they are known: a first open answers from them before
+/// the rest of the index is built.
+pub type Early<'a> = (usize, &'a mut dyn FnMut(&Heap, &Dominators, &[u64]));
+
+/// [`open`], calling `early.1` with tree `early.0` (0: all references, 1:
+/// strong only) as soon as it is known, be it reopened or being built.
+pub fn open_early(
+    path: &Path,
+    options: &LoadOptions,
+    reuse: Reuse,
+    progress: &Progress,
+    early: Option<Early<'_>>,
+) -> Result<Model, Error> {
     let key = key(options);
     let mut replaced = None;
     // Only regular files: a pipe's content is gone once read.
@@ -127,7 +144,12 @@ pub fn open(
     if let Some(identity) = &identity {
         for at in location.candidates() {
             match reopen(path, at, identity, progress) {
-                Ok(Some(model)) => return Ok(model),
+                Ok(Some(model)) => {
+                    if let Some((k, f)) = early {
+                        f(&model.heap, &model.doms[k], &model.class_retained[k]);
+                    }
+                    return Ok(model);
+                }
                 Ok(None) => {}
                 Err(e) => {
                     replaced.get_or_insert(e.message.clone());
@@ -135,8 +157,9 @@ pub fn open(
             }
         }
     }
+    prepare_scratch(path, options);
     let heap = Heap::open(path, options, progress)?;
-    let built = build(heap, progress)?;
+    let built = build_early(heap, progress, early)?;
     let Some(identity) = identity else {
         return Ok(Model {
             origin: Origin::NoIndex,
@@ -170,6 +193,25 @@ pub fn reopen_existing(path: &Path, options: &LoadOptions, progress: &Progress) 
         .find_map(|at| reopen(path, at, &identity, progress).ok().flatten())
 }
 
+/// Makes the model of the dump at `path` be built in scratch files rather
+/// than anonymous memory (see [`crate::heap::store::set_scratch_dir`]): in
+/// the first folder where its index can go, else the temporary folder.
+/// `HEAPSCOPE_SCRATCH=memory` keeps everything in anonymous memory.
+pub fn prepare_scratch(path: &Path, options: &LoadOptions) {
+    if std::env::var_os("HEAPSCOPE_SCRATCH").is_some_and(|v| v == "memory") {
+        crate::heap::store::set_scratch_dir(None);
+        return;
+    }
+    let location = file::locate(path, &key(options));
+    let dir = location
+        .candidates()
+        .filter_map(|p| p.parent())
+        .find(|dir| std::fs::create_dir_all(dir).is_ok() && tempfile::tempfile_in(dir).is_ok())
+        .map(Path::to_path_buf)
+        .unwrap_or_else(std::env::temp_dir);
+    crate::heap::store::set_scratch_dir(Some(dir));
+}
+
 /// Deletes the index of the dump at `path` for heap dump `heap_dump`, in
 /// both places; returns what was done, a line each.
 pub fn delete(path: &Path, heap_dump: Option<usize>) -> Vec<String> {
@@ -193,6 +235,14 @@ pub fn delete(path: &Path, heap_dump: Option<usize>) -> Vec<String> {
 
 /// Computes everything an index holds from a loaded heap.
 pub fn build(heap: Heap, progress: &Progress) -> Result<Model, Cancelled> {
+    build_early(heap, progress, None)
+}
+
+fn build_early(
+    heap: Heap,
+    progress: &Progress,
+    early: Option<Early<'_>>,
+) -> Result<Model, Cancelled> {
     let mut timings = Vec::new();
     let mut tree = |mode: Referents, name| -> Result<(Dominators, Vec<u64>), Cancelled> {
         let t = Instant::now();
@@ -202,8 +252,14 @@ pub fn build(heap: Heap, progress: &Progress) -> Result<Model, Cancelled> {
         timings.push((name, t.elapsed()));
         Ok((d, per_class))
     };
-    let (all, ca) = tree(Referents::ALL, "dominators")?;
-    let (strong, cs) = tree(Referents::NONE, "strong dominators")?;
+    let names = ["dominators", "strong dominators"];
+    let first = early.as_ref().map_or(0, |e| e.0);
+    let a = tree(MODES[first], names[first])?;
+    if let Some((_, f)) = early {
+        f(&heap, &a.0, &a.1);
+    }
+    let b = tree(MODES[1 - first], names[1 - first])?;
+    let ((all, ca), (strong, cs)) = if first == 0 { (a, b) } else { (b, a) };
     let t = Instant::now();
     let finalizers = finalizers::analyze_with(
         &heap,
