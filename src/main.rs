@@ -436,9 +436,9 @@ fn with_progresses<T>(labels: &[&'static str], job: impl FnOnce(&[Progress]) -> 
                         (done, 0) if matches!(p.phase(), Phase::Copying | Phase::Decompressing) => {
                             format!("{label}{} {}", p.phase().label(), units::bytes(done))
                         }
-                        _ => {
+                        (_, total) => {
                             let pct = 100.0 * p.fraction();
-                            format!("{label}{} {pct:.0}%", p.phase().label())
+                            format!("{label}{} {pct:.0}%", p.phase().describe(total))
                         }
                     })
                     .collect();

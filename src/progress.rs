@@ -27,6 +27,32 @@ pub enum Phase {
 }
 
 impl Phase {
+    /// Whether the phase counts bytes (else objects).
+    pub fn in_bytes(self) -> bool {
+        matches!(
+            self,
+            Phase::Decompressing
+                | Phase::Copying
+                | Phase::Reading
+                | Phase::ReadingIndex
+                | Phase::WritingIndex
+        )
+    }
+
+    /// The label, with the index's size for the index phases, whose
+    /// `total` counts its bytes (twice when writing: checksums, then the
+    /// writing itself).
+    pub fn describe(self, total: u64) -> String {
+        match self {
+            Phase::ReadingIndex => format!("reading the index ({})", crate::units::bytes(total)),
+            Phase::WritingIndex => {
+                format!("writing the index ({})", crate::units::bytes(total / 2))
+            }
+            Phase::Idle => "starting".into(),
+            p => p.label().into(),
+        }
+    }
+
     pub fn label(self) -> &'static str {
         match self {
             Phase::Idle => "waiting",

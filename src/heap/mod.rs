@@ -27,7 +27,7 @@ use crate::progress::{Phase, Progress};
 pub(crate) use objects::IdIndex;
 use objects::Objects;
 pub(crate) use refs::Csr;
-use store::{Buf, U64s};
+use store::{ClassIdxs, U64s};
 
 /// How to load a dump.
 #[derive(Clone, Debug, Default)]
@@ -160,10 +160,12 @@ pub struct Heap {
     /// Per object: its id (increasing), record offset and class index.
     pub(crate) ids: U64s,
     pub(crate) offsets: U64s,
-    pub(crate) classes: Buf<u32>,
+    pub(crate) classes: ClassIdxs,
     pub(crate) index: IdIndex,
     pub(crate) out: Csr,
-    pub(crate) inc: Csr,
+    /// Built from `out` on first use when the heap was reopened from an
+    /// index (which does not store it).
+    pub(crate) inc: std::sync::OnceLock<Csr>,
     pub(crate) dangling: Vec<(u32, u64)>,
     pub(crate) roots: Vec<Root>,
     /// (object, index into `roots`), sorted.
@@ -254,10 +256,10 @@ impl Heap {
             census,
             ids: ids.into(),
             offsets: offsets.into(),
-            classes: classes.into(),
+            classes: ClassIdxs::Wide(classes.into()),
             index,
             out,
-            inc,
+            inc: inc.into(),
             dangling,
             roots,
             roots_by_object,
@@ -303,7 +305,7 @@ impl Heap {
 
     /// The class index of object `o`.
     pub fn class_of(&self, o: u32) -> u32 {
-        self.classes[o as usize]
+        self.classes.get(o as usize)
     }
 
     /// The instances of class `c` (exactly that class), in object order:
@@ -381,7 +383,9 @@ impl Heap {
 
     /// Objects that refer to `o`.
     pub fn incoming(&self, o: u32) -> &[u32] {
-        self.inc.get(o)
+        self.inc
+            .get_or_init(|| refs::incoming(&self.out, self.object_count() as usize))
+            .get(o)
     }
 
     /// References between objects that both have records.
@@ -457,7 +461,7 @@ impl Heap {
             + self.classes.memory_bytes()
             + self.index.memory_bytes()
             + self.out.memory_bytes()
-            + self.inc.memory_bytes()
+            + self.inc.get().map_or(0, Csr::memory_bytes)
             + self.dangling.capacity() as u64 * 16
             + self.roots_by_object.capacity() as u64 * 8
     }

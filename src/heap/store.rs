@@ -437,6 +437,52 @@ impl From<Vec<u64>> for U64s {
     }
 }
 
+/// A class index per object: 2 bytes when there are at most 65,536
+/// classes (an index narrows them), else 4.
+pub enum ClassIdxs {
+    Wide(Buf<u32>),
+    Narrow(Buf<u16>),
+}
+
+impl ClassIdxs {
+    #[inline]
+    pub fn get(&self, i: usize) -> u32 {
+        match self {
+            ClassIdxs::Wide(v) => v[i],
+            ClassIdxs::Narrow(v) => v[i] as u32,
+        }
+    }
+
+    pub fn len(&self) -> usize {
+        match self {
+            ClassIdxs::Wide(v) => v.len(),
+            ClassIdxs::Narrow(v) => v.len(),
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// The 2-byte form, if every index fits.
+    pub fn narrowed(&self) -> Option<BufMut<u16>> {
+        let mut out = BufMut::<u16>::zeroed(self.len());
+        let fits = out.par_iter_mut().enumerate().all(|(i, c)| {
+            let v = self.get(i);
+            *c = v as u16;
+            v <= u16::MAX as u32
+        });
+        fits.then_some(out)
+    }
+
+    pub fn memory_bytes(&self) -> u64 {
+        match self {
+            ClassIdxs::Wide(v) => v.memory_bytes(),
+            ClassIdxs::Narrow(v) => v.memory_bytes(),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -19,7 +19,7 @@ use crate::progress::{Phase, Progress};
 
 const MAGIC: &[u8; 8] = b"HSIDX\r\n\x1a";
 /// Bumped whenever the layout of the file or of the meta section changes.
-pub const FORMAT: u32 = 1;
+pub const FORMAT: u32 = 2;
 const HEADER: usize = 4096;
 const ALIGN: u64 = 4096;
 const NAME: usize = 24;

@@ -11,7 +11,7 @@ use super::file::{self, Identity, IndexFile, Section};
 use crate::analysis::dominators::Dominators;
 use crate::analysis::finalizers::{self, FinalizerReport};
 use crate::analysis::graph::Referents;
-use crate::heap::store::{Buf, Packed, U64s};
+use crate::heap::store::{Buf, ClassIdxs, Packed, U64s};
 use crate::heap::{Census, Csr, Heap, IdIndex, LoadOptions, Root, Thread};
 use crate::hprof::{Dump, Error};
 use crate::progress::{Cancelled, Progress};
@@ -412,12 +412,18 @@ fn write(
     let mut sections = vec![Section::of("meta", &meta[..])];
     packed_sections("ids", &ids, &mut sections);
     packed_sections("offsets", &offsets, &mut sections);
-    sections.push(Section::of("classes", &heap.classes));
-    sections.push(Section::of("id_index", &heap.index.starts));
-    for (name, csr) in [("out", &heap.out), ("inc", &heap.inc)] {
-        sections.push(Section::of(format!("{name}.offsets"), &csr.offsets));
-        sections.push(Section::of(format!("{name}.targets"), &csr.targets));
+    let narrow = heap.classes.narrowed();
+    match (&narrow, &heap.classes) {
+        (Some(n), _) => sections.push(Section::of("classes16", n)),
+        (None, ClassIdxs::Wide(w)) => sections.push(Section::of("classes", w)),
+        (None, ClassIdxs::Narrow(n)) => sections.push(Section::of("classes16", n)),
     }
+    sections.push(Section::of("id_index", &heap.index.starts));
+    // The incoming references are not stored: a reopened heap builds them
+    // from the outgoing ones when first asked (0.5 s on the 1 GB bench),
+    // which keeps the index at three quarters of the dump.
+    sections.push(Section::of("out.offsets", &heap.out.offsets));
+    sections.push(Section::of("out.targets", &heap.out.targets));
     for k in 0..2 {
         let mode = MODE_NAMES[k];
         sections.push(Section::of(format!("{mode}.idom"), &model.doms[k].idom));
@@ -495,9 +501,16 @@ fn reopen(
         }
         Ok(c)
     };
-    let classes: Buf<u32> = index.array("classes")?;
+    let classes = match index.array::<u16>("classes16") {
+        Ok(narrow) => ClassIdxs::Narrow(narrow),
+        Err(_) => ClassIdxs::Wide(index.array("classes")?),
+    };
     let class_count = meta.census.classes.len();
-    if classes.len() != n || classes.par_iter().any(|&c| c as usize >= class_count) {
+    if classes.len() != n
+        || (0..n)
+            .into_par_iter()
+            .any(|o| classes.get(o) as usize >= class_count)
+    {
         return Err(bad("the class array does not fit".into()));
     }
     let id_index = IdIndex {
@@ -535,7 +548,7 @@ fn reopen(
         classes,
         index: id_index,
         out: csr("out")?,
-        inc: csr("inc")?,
+        inc: std::sync::OnceLock::new(),
         dangling: meta.dangling,
         roots: meta.roots,
         roots_by_object: meta.roots_by_object,

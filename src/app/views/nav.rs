@@ -4,7 +4,6 @@
 use egui::RichText;
 
 use crate::app::{Command, Document, View};
-use crate::progress::Phase;
 use crate::units::{bytes, thousands};
 
 pub fn ui(
@@ -88,7 +87,7 @@ pub fn ui(
 pub fn status_ui(ui: &mut egui::Ui, doc: &mut Document) {
     ui.horizontal(|ui| {
         if let Some(job) = &mut doc.job {
-            let (done, _) = job.progress.counts();
+            let (done, total) = job.progress.counts();
             let phase = job.progress.phase();
             let f = job.progress.fraction();
             if job.phase_started.0 != phase {
@@ -98,14 +97,12 @@ pub fn status_ui(ui: &mut egui::Ui, doc: &mut Document) {
             let secs = job.phase_started.1.elapsed().as_secs_f64();
             ui.ctx()
                 .request_repaint_after(std::time::Duration::from_millis(250));
-            let unit = match phase {
-                Phase::Decompressing | Phase::Copying | Phase::Reading => bytes(done),
-                _ => format!("{} objects", thousands(done)),
+            let unit = if phase.in_bytes() {
+                bytes(done)
+            } else {
+                format!("{} objects", thousands(done))
             };
-            let phase_label = match phase {
-                Phase::Idle => "starting",
-                p => p.label(),
-            };
+            let phase_label = phase.describe(total);
             ui.add(
                 egui::ProgressBar::new(f)
                     .desired_width(260.0)
@@ -117,11 +114,10 @@ pub fn status_ui(ui: &mut egui::Ui, doc: &mut Document) {
             } else {
                 String::new()
             };
-            let rate_text = match phase {
-                Phase::Decompressing | Phase::Copying | Phase::Reading => {
-                    format!("{}/s", bytes(rate as u64))
-                }
-                _ => format!("{} objects/s", thousands(rate as u64)),
+            let rate_text = if phase.in_bytes() {
+                format!("{}/s", bytes(rate as u64))
+            } else {
+                format!("{} objects/s", thousands(rate as u64))
             };
             ui.label(format!("{unit} done, {rate_text}{left}"));
             if ui.button("Cancel").clicked() {
