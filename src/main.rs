@@ -707,6 +707,7 @@ fn index(common: &Common, status: bool, delete: bool) -> Result<(), Failure> {
 /// the dump has one, else parsed (without writing an index, which would
 /// make these commands several times slower on a first open).
 fn load(common: &Common) -> Result<Heap, Failure> {
+    let start = Instant::now();
     if reuse() == Reuse::Index {
         let p = &options(common);
         if let Some(model) =
@@ -715,10 +716,13 @@ fn load(common: &Common) -> Result<Heap, Failure> {
             for note in model.origin.notes() {
                 eprintln!("heapscope: {note}");
             }
+            if common.timings {
+                let heap = &model.heap;
+                print_timings(&heap.timings, start.elapsed(), Some(heap.memory_bytes()));
+            }
             return Ok(model.heap);
         }
     }
-    let start = Instant::now();
     index::prepare_scratch(&common.dump, &options(common));
     let heap = with_progress(|p| Heap::open(&common.dump, &options(common), p))?;
     if common.timings {

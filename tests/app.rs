@@ -435,3 +435,35 @@ fn overview_picks_another_heap_dump_of_the_file() {
             .value("#0 of 2 (taken 2026-11-24 21:03:56.296 UTC)"),
     );
 }
+
+/// A dump opened twice comes the second time from the index the first
+/// open wrote, and File > Delete index deletes it.
+#[test]
+fn the_index_is_written_reopened_and_deleted_from_the_file_menu() {
+    let dir = tempfile::tempdir().unwrap();
+    let (_, dump) = jdk::dump_twice(&jdk::system_jdk(), dir.path());
+    let index = heapscope::index::locate(&dump, "").beside;
+    let mut h = harness();
+    h.run_steps(2);
+    let mut notes = Vec::new();
+    for _ in 0..2 {
+        let ctx = h.ctx.clone();
+        h.state_mut().open(dump.clone(), &ctx);
+        wait_for(&mut h, "the dump to load", |app| {
+            app.doc.as_ref().is_some_and(|d| !d.is_loading())
+        });
+        notes.push(h.state().doc.as_ref().unwrap().index_notes.join(" "));
+    }
+    assert!(notes[0].starts_with("wrote the index"), "{notes:?}");
+    assert!(notes[1].starts_with("opened from the index"), "{notes:?}");
+    // The Overview says so.
+    h.get_by_label_contains("opened from the index");
+    assert!(index.exists());
+    // The menu's "File", not the Overview's row of that name.
+    h.get_all_by_label("File").next().unwrap().click();
+    h.run_steps(2);
+    h.get_by_label("Delete index").click();
+    h.run_steps(2);
+    assert!(!index.exists(), "the index is still there");
+    h.get_by_label_contains("deleted");
+}

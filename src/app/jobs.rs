@@ -14,7 +14,7 @@ use crate::analysis::histogram::{self, Row, SortBy};
 use crate::analysis::paths::{self, PathOptions, PathSearch};
 use crate::heap::{Heap, LoadOptions};
 use crate::hprof::Dump;
-use crate::index;
+use crate::index as index_file;
 use crate::progress::Progress;
 
 /// What a load job reports, in order.
@@ -49,6 +49,7 @@ impl LoadJob {
     pub fn start(
         path: PathBuf,
         heap_dump: Option<usize>,
+        index: bool,
         wake: impl Fn() + Send + 'static,
     ) -> LoadJob {
         let progress = Arc::new(Progress::new());
@@ -57,7 +58,7 @@ impl LoadJob {
         std::thread::Builder::new()
             .name("heapscope-load".into())
             .spawn(move || {
-                if let Err(e) = load(&path, heap_dump, &p, &tx, &wake) {
+                if let Err(e) = load(&path, heap_dump, index, &p, &tx, &wake) {
                     let _ = tx.send(Loaded::Failed(e));
                 }
                 wake();
@@ -72,9 +73,11 @@ impl LoadJob {
 }
 
 /// Runs every step of loading, sending each result as soon as it is ready.
+/// Loads a dump for the window, reading and writing its index if `index`.
 pub fn load(
     path: &std::path::Path,
     heap_dump: Option<usize>,
+    index: bool,
     p: &Progress,
     tx: &Sender<Loaded>,
     wake: &dyn Fn(),
@@ -89,9 +92,12 @@ pub fn load(
         heap_dump,
         ..LoadOptions::default()
     };
-    if let Some(model) = index::reopen_existing(path, &options, p) {
+    if let Some(model) = index
+        .then(|| index_file::reopen_existing(path, &options, p))
+        .flatten()
+    {
         times.push(("index", t.elapsed().as_secs_f64()));
-        let index::Model {
+        let index_file::Model {
             heap,
             doms: [all, _strong],
             class_retained: [class_retained, _],
@@ -124,7 +130,7 @@ pub fn load(
         send(Loaded::Done(times));
         return Ok(());
     }
-    index::prepare_scratch(path, &options);
+    index_file::prepare_scratch(path, &options);
     let dump = Dump::open(path, p).map_err(|e| e.to_string())?;
     let census = Heap::take_census(&dump, &options, p).map_err(|e| e.to_string())?;
     times.push(("census", t.elapsed().as_secs_f64()));
@@ -156,11 +162,14 @@ pub fn load(
     send(Loaded::Finalizers(report.clone()));
     // The views are complete; the index (which adds the strong-only tree)
     // is written behind them, with its progress shown.
-    let t = Instant::now();
-    let notes = index::write_after(path, &options, &heap, &doms, &class_retained, &report, p)
-        .map_err(|_| "cancelled".to_string())?;
-    times.push(("index", t.elapsed().as_secs_f64()));
-    send(Loaded::Index(notes));
+    if index {
+        let t = Instant::now();
+        let notes =
+            index_file::write_after(path, &options, &heap, &doms, &class_retained, &report, p)
+                .map_err(|_| "cancelled".to_string())?;
+        times.push(("index", t.elapsed().as_secs_f64()));
+        send(Loaded::Index(notes));
+    }
     send(Loaded::Done(times));
     Ok(())
 }

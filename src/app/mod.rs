@@ -572,11 +572,13 @@ impl HeapscopeApp {
             move || ctx.request_repaint()
         };
         self.recent.retain(|p| p != &path);
-        if self.demo.as_ref().is_none_or(|d| d.path() != path) {
+        // The demo is a temporary file: no index beside it.
+        let index = self.demo.as_ref().is_none_or(|d| d.path() != path);
+        if index {
             self.recent.insert(0, path.clone());
             self.recent.truncate(10);
         }
-        let job = LoadJob::start(path.clone(), heap_dump, wake);
+        let job = LoadJob::start(path.clone(), heap_dump, index, wake);
         Document::new(path, Some(job))
     }
 
@@ -1093,6 +1095,7 @@ pub fn load_heap_dump(path: &Path, heap_dump: Option<usize>) -> Result<Document,
     jobs::load(
         path,
         heap_dump,
+        true,
         &crate::progress::Progress::new(),
         &tx,
         &|| {},

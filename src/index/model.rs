@@ -132,6 +132,7 @@ pub fn open_early(
     early: Option<Early<'_>>,
 ) -> Result<Model, Error> {
     let key = key(options);
+    prepare_scratch(path, options);
     let mut replaced = None;
     // Only regular files: a pipe's content is gone once read.
     let regular = std::fs::metadata(path).is_ok_and(|m| m.is_file());
@@ -157,7 +158,6 @@ pub fn open_early(
             }
         }
     }
-    prepare_scratch(path, options);
     let heap = Heap::open(path, options, progress)?;
     let built = build_early(heap, progress, early)?;
     let Some(identity) = identity else {
@@ -186,6 +186,9 @@ pub fn open_early(
 /// The model from a valid index of the dump, if it has one; nothing is
 /// built or written.
 pub fn reopen_existing(path: &Path, options: &LoadOptions, progress: &Progress) -> Option<Model> {
+    // What a reopened heap builds later (incoming references, child
+    // lists) goes to scratch files too.
+    prepare_scratch(path, options);
     let key = key(options);
     let identity = Identity::of(path, &key).ok()?;
     file::locate(path, &key)
