@@ -11,6 +11,7 @@ use regex::Regex;
 
 use heapscope::analysis::diff as analysis_diff;
 use heapscope::analysis::dominators::Dominators;
+use heapscope::analysis::finalizers as analysis_finalizers;
 use heapscope::analysis::graph::{RefKind, ReferenceClasses, Referents};
 use heapscope::analysis::histogram::{self, SortBy};
 use heapscope::analysis::paths::{self as analysis_paths, ExcludedField, PathOptions};
@@ -527,6 +528,49 @@ fn load_model_early(common: &Common, early: Option<index::Early<'_>>) -> Result<
     Ok(model)
 }
 
+/// Loads the heap and one dominator tree, without the index (what
+/// `--no-index` does: no second tree, no finalizers, nothing written).
+fn load_with_dominators(common: &Common, strong: bool) -> Result<(Heap, Dominators), Failure> {
+    let start = Instant::now();
+    let referents = if strong {
+        Referents::NONE
+    } else {
+        Referents::ALL
+    };
+    index::prepare_scratch(&common.dump, &options(common));
+    let (mut heap, doms, took) = with_progress(|p| -> Result<_, Error> {
+        let heap = Heap::open(&common.dump, &options(common), p)?;
+        let t = Instant::now();
+        let doms = Dominators::compute(&heap, referents, p)?;
+        Ok((heap, doms, t.elapsed()))
+    })?;
+    heap.timings.push(("dominators", took));
+    if common.timings {
+        print_timings(&heap.timings, start.elapsed(), Some(heap.memory_bytes()));
+    }
+    Ok((heap, doms))
+}
+
+/// Answers from one dominator tree (with its retained bytes per class):
+/// from the index, or as soon as the tree is built on a first open (the
+/// rest of the index is built after), or without the index.
+fn answer_from_tree(
+    common: &Common,
+    strong: bool,
+    answer: &mut dyn FnMut(&Heap, &Dominators, &[u64]),
+) -> Result<(), Failure> {
+    if reuse() == Reuse::NoIndex {
+        let (heap, doms) = load_with_dominators(common, strong)?;
+        let children = doms.children_unsorted();
+        let per_class = doms.class_retained(&heap, &children);
+        answer(&heap, &doms, &per_class);
+        leave((heap, doms, children));
+        return Ok(());
+    }
+    leave(load_model_early(common, Some((mode(strong), answer)))?);
+    Ok(())
+}
+
 /// Which of a model's dominator trees.
 fn mode(strong: bool) -> usize {
     usize::from(strong)
@@ -578,7 +622,7 @@ fn histogram(
                 let mut answer = |heap: &Heap, _: &Dominators, per_class: &[u64]| {
                     print(heap.census(), Some(per_class), heap.warnings());
                 };
-                leave(load_model_early(common, Some((mode(strong), &mut answer)))?);
+                answer_from_tree(common, strong, &mut answer)?;
             }
         }
     } else {
@@ -613,9 +657,7 @@ fn dominators(
         }
         leave(tree);
     };
-    let model = load_model_early(common, Some((mode(strong), &mut answer)))?;
-    leave(model);
-    Ok(())
+    answer_from_tree(common, strong, &mut answer)
 }
 
 /// Drops nothing: the process ends right after a report, and the OS
@@ -813,18 +855,27 @@ fn paths(
 }
 
 fn finalizers(common: &Common) -> Result<(), Failure> {
-    let model = load_model(common)?;
-    let (heap, report) = (&model.heap, &model.finalizers);
-    if common.json {
-        print_json(&report::with_warnings(
-            report::finalizers::json(heap, report),
-            heap.warnings(),
-        ));
+    let print = |heap: &Heap, report: &analysis_finalizers::FinalizerReport| {
+        if common.json {
+            print_json(&report::with_warnings(
+                report::finalizers::json(heap, report),
+                heap.warnings(),
+            ));
+        } else {
+            print!("{}", report::finalizers::text(heap, report));
+            eprint!("{}", report::warnings_text(heap.warnings()));
+        }
+    };
+    if reuse() == Reuse::NoIndex {
+        let (heap, doms) = load_with_dominators(common, false)?;
+        let report = with_progress(|p| analysis_finalizers::analyze(&heap, Some(&doms), p))?;
+        print(&heap, &report);
+        leave((heap, doms, report));
     } else {
-        print!("{}", report::finalizers::text(heap, report));
-        eprint!("{}", report::warnings_text(heap.warnings()));
+        let model = load_model(common)?;
+        print(&model.heap, &model.finalizers);
+        leave(model);
     }
-    leave(model);
     Ok(())
 }
 

@@ -16,6 +16,15 @@ use rayon::prelude::*;
 /// when memory is short.
 static SCRATCH: Mutex<Option<PathBuf>> = Mutex::new(None);
 
+/// Bytes of arrays that went to anonymous memory because no scratch file
+/// could be made (the disk full, say).
+static SHORTFALL: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+
+/// Bytes that should have gone to scratch files but did not, so far.
+pub fn scratch_shortfall() -> u64 {
+    SHORTFALL.load(std::sync::atomic::Ordering::Relaxed)
+}
+
 /// Arrays smaller than this stay in anonymous memory.
 const FILE_MIN: usize = 1 << 20;
 
@@ -75,6 +84,9 @@ impl<T: Pod> BufMut<T> {
                     len,
                     _t: PhantomData,
                 });
+            }
+            if scratch_dir().is_some() {
+                SHORTFALL.fetch_add(bytes as u64, std::sync::atomic::Ordering::Relaxed);
             }
         }
         vec![T::zeroed(); len].into()

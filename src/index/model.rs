@@ -158,9 +158,23 @@ pub fn open_early(
             }
         }
     }
+    let short_before = crate::heap::store::scratch_shortfall();
     let heap = Heap::open(path, options, progress)?;
     let built = build_early(heap, progress, early)?;
+    // Said once the index is written: it is about this run, not the dump.
+    let short = crate::heap::store::scratch_shortfall() - short_before;
+    let shortfall = (short > 0).then(|| {
+        format!(
+            "{} of the model went to memory: no room for scratch files in {}",
+            units::bytes(short),
+            crate::heap::store::scratch_dir()
+                .unwrap_or_default()
+                .display()
+        )
+    });
+    let mut built = built;
     let Some(identity) = identity else {
+        built.heap.warnings.extend(shortfall);
         return Ok(Model {
             origin: Origin::NoIndex,
             ..built
@@ -177,6 +191,7 @@ pub fn open_early(
         &identity,
         progress,
     );
+    built.heap.warnings.extend(shortfall);
     Ok(Model {
         origin: Origin::Built { written, replaced },
         ..built
