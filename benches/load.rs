@@ -97,7 +97,7 @@ fn objects_of(path: &str) -> u64 {
         .output()
         .expect("heapscope histogram");
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
-    v["total"]["instances"].as_u64().unwrap_or(1).max(1)
+    v["total_instances"].as_u64().unwrap_or(1).max(1)
 }
 
 /// A `time NAME  S s` line of --timings, in seconds.

@@ -30,6 +30,8 @@ pub enum Loaded {
     Finalizers(Arc<FinalizerReport>),
     /// Where the model came from or went: the index read or written.
     Index(Vec<String>),
+    /// A warning about this load rather than the dump (memory short).
+    Warning(String),
     /// Everything is loaded; how long each step took.
     Done(Vec<(&'static str, f64)>),
     Failed(String),
@@ -138,6 +140,18 @@ pub fn load(
         histogram::histogram(&census, SortBy::Shallow),
         census.warnings.clone(),
     ));
+    // The working set of a build: the mapped dump and the model's arrays
+    // (about 90 bytes an object on the bench dumps, both trees included).
+    let need = dump.bytes().len() as u64 + census.objects * 90;
+    if let Some(available) = memory_available().filter(|&a| a < need) {
+        send(Loaded::Warning(format!(
+            "this machine has {} of memory available and building the model of this dump \
+             at full speed takes about {}: the model is built in scratch files the system \
+             pages to disk, so loading will be slower",
+            crate::units::bytes(available),
+            crate::units::bytes(need)
+        )));
+    }
     let t = Instant::now();
     let heap = Arc::new(Heap::from_census(dump, census, p).map_err(|e| e.to_string())?);
     times.push(("model", t.elapsed().as_secs_f64()));
@@ -172,6 +186,14 @@ pub fn load(
     }
     send(Loaded::Done(times));
     Ok(())
+}
+
+/// `MemAvailable` of /proc/meminfo, in bytes.
+fn memory_available() -> Option<u64> {
+    let info = std::fs::read_to_string("/proc/meminfo").ok()?;
+    let line = info.lines().find(|l| l.starts_with("MemAvailable:"))?;
+    let kb: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kb * 1024)
 }
 
 pub fn run<T: Send + 'static>(

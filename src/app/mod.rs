@@ -205,6 +205,8 @@ pub struct Document {
     pub warnings: Vec<String>,
     /// The index read or written, for the Overview.
     pub index_notes: Vec<String>,
+    /// Warnings about this load, not the dump (shown with its warnings).
+    pub notices: Vec<String>,
     pub timings: Vec<(&'static str, f64)>,
     pub selection: Option<u32>,
     history: Vec<u32>,
@@ -271,6 +273,7 @@ impl Document {
             error: None,
             warnings: Vec::new(),
             index_notes: Vec::new(),
+            notices: Vec::new(),
             timings: Vec::new(),
             selection: None,
             history: Vec::new(),
@@ -323,10 +326,16 @@ impl Document {
             Loaded::Histogram(rows, warnings) => {
                 self.histogram = Some(Arc::new(rows));
                 self.warnings = warnings;
+                self.warnings.extend(self.notices.iter().cloned());
             }
             Loaded::Heap(heap) => {
                 self.warnings = heap.warnings().to_vec();
+                self.warnings.extend(self.notices.iter().cloned());
                 self.heap = Some(heap);
+            }
+            Loaded::Warning(w) => {
+                self.warnings.push(w.clone());
+                self.notices.push(w);
             }
             Loaded::Dominators {
                 doms,
