@@ -504,12 +504,15 @@ fn load_model_early(common: &Common, early: Option<index::Early<'_>>) -> Result<
     let mut timed;
     let early = match early {
         Some((k, f)) => {
-            timed = |h: &Heap, d: &Dominators, c: &[u64]| {
+            timed = |h: &Heap, d: &Dominators, c: &dyn Fn() -> Vec<u64>| {
                 f(h, d, c);
                 let _ = std::io::stdout().flush();
                 answered.set(Some(start.elapsed()));
             };
-            Some((k, &mut timed as &mut dyn FnMut(&Heap, &Dominators, &[u64])))
+            Some((
+                k,
+                &mut timed as &mut dyn FnMut(&Heap, &Dominators, &dyn Fn() -> Vec<u64>),
+            ))
         }
         None => None,
     };
@@ -557,14 +560,13 @@ fn load_with_dominators(common: &Common, strong: bool) -> Result<(Heap, Dominato
 fn answer_from_tree(
     common: &Common,
     strong: bool,
-    answer: &mut dyn FnMut(&Heap, &Dominators, &[u64]),
+    answer: &mut index::Answer<'_>,
 ) -> Result<(), Failure> {
     if reuse() == Reuse::NoIndex {
         let (heap, doms) = load_with_dominators(common, strong)?;
-        let children = doms.children_unsorted();
-        let per_class = doms.class_retained(&heap, &children);
+        let per_class = || doms.class_retained(&heap, &doms.children_unsorted());
         answer(&heap, &doms, &per_class);
-        leave((heap, doms, children));
+        leave((heap, doms));
         return Ok(());
     }
     leave(load_model_early(common, Some((mode(strong), answer)))?);
@@ -619,8 +621,8 @@ fn histogram(
                 leave(model);
             }
             None => {
-                let mut answer = |heap: &Heap, _: &Dominators, per_class: &[u64]| {
-                    print(heap.census(), Some(per_class), heap.warnings());
+                let mut answer = |heap: &Heap, _: &Dominators, per_class: &dyn Fn() -> Vec<u64>| {
+                    print(heap.census(), Some(&per_class()), heap.warnings());
                 };
                 answer_from_tree(common, strong, &mut answer)?;
             }
@@ -642,7 +644,7 @@ fn dominators(
     children: Option<usize>,
     strong: bool,
 ) -> Result<(), Failure> {
-    let mut answer = |heap: &Heap, doms: &Dominators, _: &[u64]| {
+    let mut answer = |heap: &Heap, doms: &Dominators, _: &dyn Fn() -> Vec<u64>| {
         let biggest = doms.biggest(top);
         let tree = children.map(|n| (doms.children(), n));
         let kids = tree.as_ref().map(|(c, n)| (c, *n));

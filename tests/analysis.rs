@@ -540,8 +540,9 @@ fn check_diff(jdk: &Jdk) {
     assert_eq!(json["finalizers"]["total"]["pending_delta"], 300);
 
     // Another program compares too, with a warning.
-    let demo = heapscope::demo::demo_file().unwrap();
-    let other = diff::compare(&snapshot(demo.path()), &snapshot(&after));
+    let demo = dir.path().join("demo.hprof.gz");
+    std::fs::write(&demo, heapscope::demo::DEMO_DUMP).unwrap();
+    let other = diff::compare(&snapshot(&demo), &snapshot(&after));
     assert!(
         other
             .warnings

@@ -95,7 +95,7 @@ pub fn dominators<G: Graph + Sync>(g: &G, progress: &Progress) -> Result<DomTree
             }
             // Into scratch files when in use: all lists together are as
             // big as the incoming references.
-            (BufMut::copy_of(&offsets), BufMut::copy_of(&list))
+            (BufMut::spilled(offsets), BufMut::spilled(list))
         })
         .collect();
     progress.check()?;

@@ -120,6 +120,16 @@ impl<T: Pod> BufMut<T> {
         BufMut { inner, ptr, len }
     }
 
+    /// `values`, moved to a scratch file if they are big and one is in use
+    /// (else kept as they are, without a copy).
+    pub fn spilled(values: Vec<T>) -> BufMut<T> {
+        if values.len() * size_of::<T>() >= FILE_MIN && scratch_dir().is_some() {
+            BufMut::copy_of(&values)
+        } else {
+            values.into()
+        }
+    }
+
     /// Keeps the first `len` values.
     pub fn truncate(&mut self, new_len: usize) {
         let inner = std::mem::replace(&mut self.inner, MutInner::Owned(Vec::new()));

@@ -15,6 +15,6 @@ mod model;
 
 pub use file::{IndexStatus, Location, locate, status};
 pub use model::{
-    Early, Model, Origin, Reuse, build, delete, key, open, open_early, prepare_scratch,
+    Answer, Early, Model, Origin, Reuse, build, delete, key, open, open_early, prepare_scratch,
     reopen_existing, write_after,
 };

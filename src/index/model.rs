@@ -120,7 +120,13 @@ pub fn open(
 /// Called with the heap, one dominator tree and its retained bytes per
 /// class as soon as they are known: a first open answers from them before
 /// the rest of the index is built.
-pub type Early<'a> = (usize, &'a mut dyn FnMut(&Heap, &Dominators, &[u64]));
+/// The retained bytes per class come from a function, as not every answer
+/// needs them (they cost a walk of the tree).
+pub type Early<'a> = (usize, &'a mut Answer<'a>);
+
+/// What answers from a tree: the heap, the tree, and its retained bytes
+/// per class on demand.
+pub type Answer<'a> = dyn FnMut(&Heap, &Dominators, &dyn Fn() -> Vec<u64>) + 'a;
 
 /// [`open`], calling `early.1` with tree `early.0` (0: all references, 1:
 /// strong only) as soon as it is known, be it reopened or being built.
@@ -147,7 +153,9 @@ pub fn open_early(
             match reopen(path, at, identity, progress) {
                 Ok(Some(model)) => {
                     if let Some((k, f)) = early {
-                        f(&model.heap, &model.doms[k], &model.class_retained[k]);
+                        f(&model.heap, &model.doms[k], &|| {
+                            model.class_retained[k].clone()
+                        });
                     }
                     return Ok(model);
                 }
@@ -262,20 +270,25 @@ fn build_early(
     early: Option<Early<'_>>,
 ) -> Result<Model, Cancelled> {
     let mut timings = Vec::new();
+    let per_class = |d: &Dominators| {
+        let children = d.children_unsorted();
+        d.class_retained(&heap, &children)
+    };
+    let first = early.as_ref().map_or(0, |e| e.0);
+    // The first tree built is the one `early` asks for.
+    let mut early = early;
     let mut tree = |mode: Referents, name| -> Result<(Dominators, Vec<u64>), Cancelled> {
         let t = Instant::now();
         let d = Dominators::compute(&heap, mode, progress)?;
-        let children = d.children_unsorted();
-        let per_class = d.class_retained(&heap, &children);
+        if let Some((_, f)) = early.take() {
+            f(&heap, &d, &|| per_class(&d));
+        }
+        let c = per_class(&d);
         timings.push((name, t.elapsed()));
-        Ok((d, per_class))
+        Ok((d, c))
     };
     let names = ["dominators", "strong dominators"];
-    let first = early.as_ref().map_or(0, |e| e.0);
     let a = tree(MODES[first], names[first])?;
-    if let Some((_, f)) = early {
-        f(&heap, &a.0, &a.1);
-    }
     let b = tree(MODES[1 - first], names[1 - first])?;
     let ((all, ca), (strong, cs)) = if first == 0 { (a, b) } else { (b, a) };
     let t = Instant::now();

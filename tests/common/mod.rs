@@ -8,8 +8,6 @@
 //! plain data; the encoding here is written independently of the reader.
 #![allow(dead_code)]
 
-use std::io::Write;
-
 pub use heapscope::hprof::{BasicType, Value};
 
 /// The HPROF type code of a basic type.
@@ -631,14 +629,27 @@ pub fn two_heap_dumps(kind: Snapshots) -> Vec<u8> {
     w.into_bytes()
 }
 
-/// Writes `bytes` to a new temporary file, deleted when the handle drops.
-pub fn temp_file(bytes: &[u8]) -> tempfile::NamedTempFile {
-    let mut f = tempfile::Builder::new()
+/// A dump written for a test, in a folder of its own so that the index
+/// heapscope writes beside it goes when it does.
+pub struct TempDump {
+    _dir: tempfile::TempDir,
+    path: std::path::PathBuf,
+}
+
+impl TempDump {
+    pub fn path(&self) -> &std::path::Path {
+        &self.path
+    }
+}
+
+/// Writes `bytes` to a new temporary file, deleted (with its folder and
+/// index) when the handle drops.
+pub fn temp_file(bytes: &[u8]) -> TempDump {
+    let dir = tempfile::Builder::new()
         .prefix("heapscope-test-")
-        .suffix(".hprof")
-        .tempfile()
-        .expect("create a temporary file");
-    f.write_all(bytes).expect("write the temporary file");
-    f.flush().expect("flush the temporary file");
-    f
+        .tempdir()
+        .expect("create a temporary folder");
+    let path = dir.path().join("dump.hprof");
+    std::fs::write(&path, bytes).expect("write the temporary file");
+    TempDump { _dir: dir, path }
 }
