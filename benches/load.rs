@@ -100,15 +100,6 @@ fn objects_of(path: &str) -> u64 {
     v["total_instances"].as_u64().unwrap_or(1).max(1)
 }
 
-/// A `time NAME  S s` line of --timings, in seconds.
-fn reported_seconds(stderr: &str, key: &str) -> Option<f64> {
-    stderr
-        .lines()
-        .find_map(|l| l.strip_prefix(key))
-        .and_then(|rest| rest.split_whitespace().next())
-        .and_then(|n| n.parse().ok())
-}
-
 /// Builds the model under a memory cap of 60% of the dump's size, with
 /// `benches/capped.sh` (root and cgroup v1 needed), and checks that the
 /// dominators are those of an uncapped run.
@@ -148,8 +139,9 @@ fn capped_run(heapscope: &Path, dump: &Path, size: u64) {
     );
 }
 
-/// A figure heapscope printed with --timings ("anonymous rss N bytes").
-fn reported(stderr: &str, key: &str) -> Option<u64> {
+/// A figure heapscope printed with --timings: bytes ("anonymous rss N
+/// bytes") or seconds ("time answer at S s").
+fn reported<T: std::str::FromStr>(stderr: &str, key: &str) -> Option<T> {
     stderr
         .lines()
         .find_map(|l| l.strip_prefix(key))
@@ -381,7 +373,7 @@ fn main() {
         let name = dump.file_name().and_then(|n| n.to_str()).unwrap_or("?");
         let path = dump.to_str().expect("utf-8 path");
         let line = |label: &str, r: &Run| {
-            let own = reported(&r.stderr, "anonymous rss ")
+            let own = reported::<u64>(&r.stderr, "anonymous rss ")
                 .map(|b| format!("{:.2} GB", gb(b)))
                 .unwrap_or_else(|| "-".into());
             println!(
@@ -443,11 +435,11 @@ fn main() {
         }
         let objects = objects_of(path);
         let per_object = |r: &Run| {
-            reported(&r.stderr, "peak anonymous rss ")
+            reported::<u64>(&r.stderr, "peak anonymous rss ")
                 .map(|b| format!("{:.1} B", b as f64 / objects as f64))
                 .unwrap_or_else(|| "-".into())
         };
-        let answer = reported_seconds(&first.stderr, "time answer at");
+        let answer = reported::<f64>(&first.stderr, "time answer at");
         println!(
             "{name:<14}   {objects} objects; index {:.2} GB = {:.0}% of the dump",
             gb(index_bytes),
@@ -474,7 +466,7 @@ fn main() {
             );
         }
         capped_run(heapscope, dump, size);
-        let model = reported(&full.stderr, "model memory ");
+        let model = reported::<u64>(&full.stderr, "model memory ");
         let phases: Vec<String> = full
             .stderr
             .lines()
