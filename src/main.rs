@@ -684,19 +684,8 @@ fn parse_id(text: &str) -> Option<u64> {
 fn index(common: &Common, status: bool, delete: bool) -> Result<(), Failure> {
     let key = index::key(&options(common));
     if delete {
-        let mut deleted = 0;
-        for path in index::locate(&common.dump, &key).candidates() {
-            match std::fs::remove_file(path) {
-                Ok(()) => {
-                    println!("deleted {}", path.display());
-                    deleted += 1;
-                }
-                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-                Err(e) => return Err(Failure::Dump(Error::io(path, e))),
-            }
-        }
-        if deleted == 0 {
-            println!("no index to delete for {}", common.dump.display());
+        for note in index::delete(&common.dump, &options(common))? {
+            println!("{note}");
         }
         return Ok(());
     }

@@ -735,7 +735,12 @@ impl HeapscopeApp {
                 Command::CloseComparison => self.compare = None,
                 Command::DeleteIndex => {
                     if let Some(doc) = &mut self.doc {
-                        doc.index_notes = crate::index::delete(&doc.path, doc.heap_dump);
+                        let options = crate::heap::LoadOptions {
+                            heap_dump: doc.heap_dump,
+                            ..Default::default()
+                        };
+                        doc.index_notes = crate::index::delete(&doc.path, &options)
+                            .unwrap_or_else(|e| vec![e.to_string()]);
                     }
                 }
                 Command::CloseOther => {

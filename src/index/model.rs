@@ -238,25 +238,21 @@ pub fn prepare_scratch(path: &Path, options: &LoadOptions) {
     crate::heap::store::set_scratch_dir(Some(dir));
 }
 
-/// Deletes the index of the dump at `path` for heap dump `heap_dump`, in
-/// both places; returns what was done, a line each.
-pub fn delete(path: &Path, heap_dump: Option<usize>) -> Vec<String> {
-    let options = LoadOptions {
-        heap_dump,
-        ..LoadOptions::default()
-    };
+/// Deletes the index of the dump at `path` built with `options`, in both
+/// places; returns what was done, a line each.
+pub fn delete(path: &Path, options: &LoadOptions) -> Result<Vec<String>, Error> {
     let mut notes = Vec::new();
-    for at in file::locate(path, &key(&options)).candidates() {
+    for at in file::locate(path, &key(options)).candidates() {
         match std::fs::remove_file(at) {
             Ok(()) => notes.push(format!("deleted {}", at.display())),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-            Err(e) => notes.push(format!("cannot delete {}: {e}", at.display())),
+            Err(e) => return Err(Error::io(at, e)),
         }
     }
     if notes.is_empty() {
         notes.push(format!("no index to delete for {}", path.display()));
     }
-    notes
+    Ok(notes)
 }
 
 /// Computes everything an index holds from a loaded heap.
