@@ -60,17 +60,18 @@ fn main() {
     let biggest = rows.iter().max_by_key(|r| r.instances).expect("a class");
     let (class, count) = (biggest.class, biggest.instances);
     let mut app = HeapscopeApp::with_document(doc, View::Histogram);
-    app.doc.as_mut().expect("doc").ui.instances_of = Some(class);
+    let views = app.views_mut().expect("views");
+    views
+        .histogram
+        .show_instances(heapscope::heap::ClassIx(class));
     let mut h = Harness::builder()
         .with_size(egui::vec2(1280.0, 800.0))
         .build_ui_state(|ui, app: &mut HeapscopeApp| app.window_ui(ui), app);
     let start = Instant::now();
-    while h
+    while !h
         .state()
-        .doc
-        .as_ref()
-        .and_then(|d| d.ui.instances.as_ref())
-        .is_none()
+        .views()
+        .is_some_and(|v| v.histogram.instances_listed())
     {
         assert!(
             start.elapsed() < Duration::from_secs(60),
@@ -99,8 +100,8 @@ fn main() {
         step_times(&mut h, 300, wheel),
     );
     // The dominator tree with 100,000 top-level rows shown.
-    let doc = h.state_mut().doc.as_mut().expect("doc");
-    doc.ui.expanded.insert(u32::MAX, 100_000);
+    let views = h.state_mut().views_mut().expect("views");
+    views.dominators.show_top(100_000);
     h.state_mut().view = View::Dominators;
     h.event(egui::Event::PointerMoved(egui::pos2(300.0, 400.0)));
     h.step();

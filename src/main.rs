@@ -969,13 +969,14 @@ fn screenshot(
     size: &str,
 ) -> Result<(), Failure> {
     // compare-owners and compare-finalizers: the comparison's other sections.
+    use heapscope::app::Section;
     let (view, section) = match view {
-        "compare-owners" => ("compare", 1),
-        "compare-finalizers" => ("compare", 2),
-        v => (v, 0),
+        "compare-owners" => ("compare", Section::Owners),
+        "compare-finalizers" => ("compare", Section::Finalizers),
+        v => (v, Section::Classes),
     };
     let view = heapscope::app::View::parse(view).ok_or_else(|| {
-        Failure::Usage(format!("unknown view '{view}': overview, histogram, dominators, finalizers, inspector, threads or compare"))
+        Failure::Usage(format!("unknown view '{view}': overview, histogram, dominators, finalizers, inspector, threads, query or compare"))
     })?;
     if (view == heapscope::app::View::Compare) != baseline.is_some() {
         return Err(Failure::Usage(

@@ -3,8 +3,8 @@
 //! A job updates a [`Progress`] through atomics; any thread (a terminal
 //! spinner, the window) may read it at any time.
 
-use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
 
 /// The phases a dump goes through while it loads.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -78,7 +78,8 @@ pub struct Progress {
     phase: Mutex<Phase>,
     done: AtomicU64,
     total: AtomicU64,
-    cancelled: AtomicBool,
+    /// Shared by the progresses made with [`Progress::sharing_cancel`].
+    cancelled: Arc<AtomicBool>,
 }
 
 impl Default for Progress {
@@ -87,7 +88,7 @@ impl Default for Progress {
             phase: Mutex::new(Phase::Idle),
             done: AtomicU64::new(0),
             total: AtomicU64::new(0),
-            cancelled: AtomicBool::new(false),
+            cancelled: Arc::new(AtomicBool::new(false)),
         }
     }
 }
@@ -135,6 +136,15 @@ impl Progress {
             done as f32 / total as f32
         } else {
             0.0
+        }
+    }
+
+    /// A new progress (its own phase and counts) cancelled with this one:
+    /// the halves of a job that runs two analyses at once.
+    pub fn sharing_cancel(&self) -> Progress {
+        Progress {
+            cancelled: self.cancelled.clone(),
+            ..Progress::default()
         }
     }
 

@@ -557,8 +557,8 @@ fn check_diff(jdk: &Jdk) {
             .iter()
             .find(|c| c.name == "DiffSubject$Item")
             .unwrap()
-            .status(),
-        "new"
+            .presence(),
+        heapscope::analysis::diff::Presence::New
     );
 }
 

@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 
 use egui_kittest::Harness;
 use egui_kittest::kittest::{NodeT, Queryable};
-use heapscope::app::{HeapscopeApp, View};
+use heapscope::app::{HeapscopeApp, HistogramCol as Col, Retention, Sort, View};
 
 fn harness() -> Harness<'static, HeapscopeApp> {
     Harness::builder()
@@ -44,9 +44,9 @@ fn open_demo(h: &mut Harness<'static, HeapscopeApp>) {
     h.run_steps(2);
     h.get_by_label("Open demo dump").click();
     wait_for(h, "the demo dump to load", |app| {
-        app.doc.as_ref().is_some_and(|d| !d.is_loading())
+        app.doc().is_some_and(|d| !d.is_loading())
     });
-    let doc = h.state().doc.as_ref().unwrap();
+    let doc = h.state().doc().unwrap();
     assert!(doc.error.is_none(), "{:?}", doc.error);
 }
 
@@ -82,10 +82,9 @@ fn from_the_finalizer_headline_to_the_timer_thread() {
         .unwrap()
         .click();
     wait_for(&mut h, "the paths to GC roots", |app| {
-        let doc = app.doc.as_ref().unwrap();
-        doc.why_alive
-            .as_ref()
-            .is_some_and(|(o, _, _)| Some(*o) == doc.selection)
+        let doc = app.doc().unwrap();
+        let selected = doc.selection().map(|o| (doc.id, o));
+        selected.is_some() && app.why_alive.shown() == selected && !app.why_alive.is_running()
     });
     // The panel shows the chain and the timer thread's frame.
     h.get_by_label_contains(
@@ -101,11 +100,11 @@ fn from_the_finalizer_headline_to_the_timer_thread() {
             .count()
             >= 1
     );
-    let doc = h.state().doc.as_ref().unwrap();
+    let doc = h.state().doc().unwrap();
     let heap = doc.heap.as_ref().unwrap();
-    let selected = doc.selection.unwrap();
+    let selected = doc.selection().unwrap();
     assert_eq!(
-        heapscope::units::hex_id(heap.id(selected)),
+        heapscope::units::hex_id(heap.id(selected.0)),
         referent.rsplit(' ').next().unwrap()
     );
 }
@@ -127,7 +126,7 @@ fn histogram_sorts_and_filters() {
         .type_text("TimerLeakDemo\\$(Cancel|PgPrepared)");
     h.run_steps(3);
     assert_eq!(
-        h.state().doc.as_ref().unwrap().ui.histogram_filter,
+        h.state().views().unwrap().histogram.filter(),
         "TimerLeakDemo\\$(Cancel|PgPrepared)"
     );
     assert!(
@@ -140,15 +139,25 @@ fn histogram_sorts_and_filters() {
     // Sort by instances, then the other way.
     h.get_by_label("Instances").click();
     h.run_steps(2);
+    let sort = |h: &Harness<'static, HeapscopeApp>| h.state().views().unwrap().histogram.sort();
     assert_eq!(
-        h.state().doc.as_ref().unwrap().ui.histogram_sort,
-        (1, false)
+        sort(&h),
+        Sort {
+            column: Col::Instances,
+            ascending: false
+        }
     );
     h.get_by_label_contains("Instances").click();
     h.run_steps(2);
-    assert_eq!(h.state().doc.as_ref().unwrap().ui.histogram_sort, (1, true));
+    assert_eq!(
+        sort(&h),
+        Sort {
+            column: Col::Instances,
+            ascending: true
+        }
+    );
     // Retained sizes are filled in.
-    assert!(h.state().doc.as_ref().unwrap().class_retained.is_some());
+    assert!(h.state().doc().unwrap().tree(Retention::All).is_some());
 }
 
 #[test]
@@ -157,7 +166,7 @@ fn every_view_draws_the_loaded_dump() {
     open_demo(&mut h);
     for (tab, expect) in [
         ("Dominator tree", "reachable objects"),
-        ("Threads", "\"PgCancelTimer\""),
+        ("Threads", "PgCancelTimer"),
         ("Inspector", "Inspect the biggest object"),
         ("Overview", "Biggest objects"),
     ] {
@@ -178,7 +187,7 @@ fn every_view_draws_the_loaded_dump() {
             || h.query_by_label_contains("Fields (").is_some()
     );
     // Back and forward through the selection history.
-    assert!(h.state().doc.as_ref().unwrap().selection.is_some());
+    assert!(h.state().doc().unwrap().selection().is_some());
 }
 
 /// The window's app id names the .desktop file, its StartupWMClass, the
@@ -232,15 +241,8 @@ fn dominator_tree_filters_and_sorts_its_top_level() {
     h.run_steps(2);
     assert!(shown(&h).iter().all(|r| r.contains("TaskQueue")));
     // One cached top level, for the filter in use.
-    let doc = h.state().doc.as_ref().unwrap();
-    let tops: Vec<_> = doc
-        .ui
-        .tree_sorted
-        .keys()
-        .filter(|k| k.0 == u32::MAX)
-        .collect();
-    assert_eq!(tops.len(), 1);
-    assert_eq!(tops[0].3, "TaskQueue");
+    let tops = h.state().views().unwrap().dominators.cached_top_filters();
+    assert_eq!(tops, ["TaskQueue"]);
 }
 
 /// `heapscope screenshot` renders a view offscreen (a software rasterizer:
@@ -298,13 +300,12 @@ fn compare_two_dumps_and_open_the_owner_of_the_growth() {
     let mut h = harness();
     h.run_steps(2);
     for path in [&before, &after] {
-        let ctx = h.ctx.clone();
-        h.state_mut().open(path.clone(), &ctx);
+        h.state_mut().open(path.clone());
         wait_for(&mut h, "a dump to load", |app| {
-            app.doc.as_ref().is_some_and(|d| !d.is_loading())
+            app.doc().is_some_and(|d| !d.is_loading())
         });
     }
-    assert_eq!(h.state().other.as_ref().unwrap().path, before);
+    assert_eq!(h.state().other().unwrap().path, before);
 
     // The Compare tab offers the other open dump as the baseline.
     h.get_by_label("Compare").click();
@@ -312,15 +313,14 @@ fn compare_two_dumps_and_open_the_owner_of_the_growth() {
     assert_eq!(h.state().view, View::Compare);
     h.get_by_label("Compare with before.hprof (open)").click();
     wait_for(&mut h, "the comparison", |app| {
-        app.compare
-            .as_ref()
-            .is_some_and(|c| c.diff.is_some() || c.error.is_some())
+        app.comparison.as_ref().is_some_and(|c| c.is_done())
     });
-    let c = h.state().compare.as_ref().unwrap();
+    let app = h.state();
+    let c = app.comparison.as_ref().unwrap();
     assert!(c.error.is_none(), "{:?}", c.error);
     assert_eq!(
-        (c.baseline.as_path(), c.current.as_path()),
-        (before.as_path(), after.as_path())
+        (c.baseline, c.current),
+        (app.other().unwrap().id, app.doc().unwrap().id)
     );
 
     // Classes: growth first, the Items with their exact delta.
@@ -346,7 +346,7 @@ fn compare_two_dumps_and_open_the_owner_of_the_growth() {
     );
     let example = h
         .state()
-        .compare
+        .comparison
         .as_ref()
         .unwrap()
         .diff
@@ -362,9 +362,9 @@ fn compare_two_dumps_and_open_the_owner_of_the_growth() {
     h.run_steps(3);
     let app = h.state();
     assert_eq!(app.view, View::Inspector);
-    let doc = app.doc.as_ref().unwrap();
+    let doc = app.doc().unwrap();
     assert_eq!(doc.path, after);
-    assert_eq!(doc.selection, Some(example));
+    assert_eq!(doc.selection(), Some(heapscope::heap::ObjectIx(example)));
     let heap = doc.heap.as_ref().unwrap();
     assert_eq!(
         heap.class(heap.class_of(example)).name,
@@ -374,7 +374,7 @@ fn compare_two_dumps_and_open_the_owner_of_the_growth() {
     // Switch to the baseline dump: the comparison stays.
     h.get_by_label("before.hprof").click();
     h.run_steps(2);
-    assert_eq!(h.state().doc.as_ref().unwrap().path, before);
+    assert_eq!(h.state().doc().unwrap().path, before);
     h.get_by_label("Compare").click();
     h.run_steps(2);
     h.get_by_label("Finalizer states").click();
@@ -393,11 +393,10 @@ fn overview_picks_another_heap_dump_of_the_file() {
     let f = common::temp_file(&common::two_heap_dumps(common::Snapshots::Agent));
     let mut h = harness();
     h.run_steps(2);
-    let ctx = h.ctx.clone();
-    h.state_mut().open(f.path().to_path_buf(), &ctx);
-    let loaded = |app: &HeapscopeApp| app.doc.as_ref().is_some_and(|d| !d.is_loading());
+    h.state_mut().open(f.path().to_path_buf());
+    let loaded = |app: &HeapscopeApp| app.doc().is_some_and(|d| !d.is_loading());
     wait_for(&mut h, "the file to load", loaded);
-    let heap = h.state().doc.as_ref().unwrap().heap.clone().unwrap();
+    let heap = h.state().doc().unwrap().heap.clone().unwrap();
     assert_eq!(heap.census().records.heap_dump, Some(1));
     assert_eq!(heap.object_count(), 9);
     // The default's warning shows with the others.
@@ -415,13 +414,13 @@ fn overview_picks_another_heap_dump_of_the_file() {
     wait_for(&mut h, "heap dump #0 to load", loaded);
     let app = h.state();
     assert_eq!(app.view, View::Overview);
-    let doc = app.doc.as_ref().unwrap();
+    let doc = app.doc().unwrap();
     assert!(doc.error.is_none(), "{:?}", doc.error);
     assert_eq!(doc.path, f.path());
     assert_eq!(doc.heap_dump, Some(0));
     let name = f.path().file_name().unwrap().to_str().unwrap();
     assert_eq!(doc.label(), format!("{name} #0"));
-    assert!(app.other.is_none());
+    assert!(app.other().is_none());
     let heap = doc.heap.clone().unwrap();
     assert_eq!(heap.census().records.heap_dump, Some(0));
     assert_eq!(heap.object_count(), 5);
@@ -448,12 +447,11 @@ fn the_index_is_written_reopened_and_deleted_from_the_file_menu() {
     h.run_steps(2);
     let mut notes = Vec::new();
     for _ in 0..2 {
-        let ctx = h.ctx.clone();
-        h.state_mut().open(dump.clone(), &ctx);
+        h.state_mut().open(dump.clone());
         wait_for(&mut h, "the dump to load", |app| {
-            app.doc.as_ref().is_some_and(|d| !d.is_loading())
+            app.doc().is_some_and(|d| !d.is_loading())
         });
-        notes.push(h.state().doc.as_ref().unwrap().index_notes.join(" "));
+        notes.push(h.state().doc().unwrap().index_notes.join(" "));
     }
     assert!(notes[0].starts_with("wrote the index"), "{notes:?}");
     assert!(notes[1].starts_with("opened from the index"), "{notes:?}");

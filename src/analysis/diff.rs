@@ -679,11 +679,31 @@ impl ClassDelta {
     }
 
     /// "new", "gone" or "".
-    pub fn status(&self) -> &'static str {
+    /// In both dumps, or new, or gone.
+    pub fn presence(&self) -> Presence {
         match (&self.before, &self.after) {
-            (None, Some(_)) => "new",
-            (Some(_), None) => "gone",
-            _ => "",
+            (None, Some(_)) => Presence::New,
+            (Some(_), None) => Presence::Gone,
+            _ => Presence::Both,
+        }
+    }
+}
+
+/// Whether a class is in both dumps of a comparison.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Presence {
+    Both,
+    New,
+    Gone,
+}
+
+impl Presence {
+    /// "new", "gone", or "" for a class in both.
+    pub fn label(self) -> &'static str {
+        match self {
+            Presence::Both => "",
+            Presence::New => "new",
+            Presence::Gone => "gone",
         }
     }
 }
@@ -752,6 +772,16 @@ pub struct Diff {
     pub finalizers: Option<FinalizerDiff>,
     /// Largest growth first; containers whose growth is not 0.
     pub owners: Option<Vec<OwnerDelta>>,
+}
+
+impl Diff {
+    /// How many classes are new, gone or in both.
+    pub fn classes_with(&self, presence: Presence) -> usize {
+        self.classes
+            .iter()
+            .filter(|c| c.presence() == presence)
+            .count()
+    }
 }
 
 /// Compares the baseline `before` with the current dump `after`.

@@ -6,3 +6,4 @@ pub mod graph;
 pub mod histogram;
 pub mod paths;
 pub mod semi_nca;
+pub mod sets;

@@ -192,6 +192,18 @@ pub fn paths_to_roots(heap: &Heap, target: u32, options: &PathOptions) -> PathSe
 
 /// [`paths_to_roots`] with a filter made once for many queries.
 pub fn paths_with(filter: &Filter<'_>, target: u32, max: usize, budget: usize) -> PathSearch {
+    paths_cancellable(filter, target, max, budget, &Progress::new()).unwrap_or_default()
+}
+
+/// [`paths_with`] that stops with `Cancelled` once `progress` is cancelled
+/// (the window drops a search when the selection moves on).
+pub fn paths_cancellable(
+    filter: &Filter<'_>,
+    target: u32,
+    max: usize,
+    budget: usize,
+    progress: &Progress,
+) -> Result<PathSearch, Cancelled> {
     let heap = filter.heap;
     let mut next: FxHashMap<u32, u32> = FxHashMap::default();
     let mut queue = VecDeque::new();
@@ -199,13 +211,18 @@ pub fn paths_with(filter: &Filter<'_>, target: u32, max: usize, budget: usize) -
     let mut limit = usize::MAX;
     next.insert(target, NONE);
     queue.push_back(target);
+    let mut popped = 0usize;
     while let Some(x) = queue.pop_front() {
+        popped += 1;
+        if popped % 4096 == 0 {
+            progress.check()?;
+        }
         if paths.len() >= max || next.len() > limit {
-            return PathSearch {
+            return Ok(PathSearch {
                 paths,
                 complete: false,
                 visited: next.len(),
-            };
+            });
         }
         if heap.is_root(x) {
             let mut steps = Vec::with_capacity(8);
@@ -246,11 +263,11 @@ pub fn paths_with(filter: &Filter<'_>, target: u32, max: usize, budget: usize) -
             }
         }
     }
-    PathSearch {
+    Ok(PathSearch {
         paths,
         complete: true,
         visited: next.len(),
-    }
+    })
 }
 
 /// The shortest strong path from some GC root to every object, from one

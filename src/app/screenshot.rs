@@ -4,28 +4,30 @@
 
 use std::path::Path;
 
-use super::{Comparison, Document, HeapscopeApp, View, load_heap_dump};
-use crate::analysis::diff::{self, Snapshot};
-use crate::analysis::graph::Referents;
+use super::command::{Command, DumpId, Retention, View};
+use super::views::compare::Section;
+use super::{Comparison, Document, HeapscopeApp, Tree, load_heap_dump};
+use crate::analysis::diff;
+use crate::heap::{ClassIx, ObjectIx};
 use crate::progress::Progress;
 
 /// Loads `dump` completely, shows `view` (the inspector on the biggest
 /// object; the Finalizers view on the class with most finalizers; the
-/// comparison with `baseline`, on its section `compare_section`) and writes a `width` x `height` picture to
-/// `out`. `heap_dumps` picks the heap dump of `dump` and of `baseline`
-/// in files of several (`None`: the last).
+/// comparison with `baseline`, on its section `section`) and writes a
+/// `width` x `height` picture to `out`. `heap_dumps` picks the heap dump
+/// of `dump` and of `baseline` in files of several (`None`: the last).
 #[allow(clippy::too_many_arguments)]
 pub fn screenshot(
     dump: &Path,
     baseline: Option<&Path>,
     heap_dumps: [Option<usize>; 2],
     view: View,
-    compare_section: usize,
+    section: Section,
     out: &Path,
     width: f32,
     height: f32,
 ) -> Result<(), String> {
-    let mut doc = load_heap_dump(dump, heap_dumps[0])?;
+    let doc = load_heap_dump(dump, heap_dumps[0])?;
     if std::env::var_os("HEAPSCOPE_FRAME_STATS").is_some() {
         let steps: Vec<String> = doc
             .timings
@@ -35,47 +37,58 @@ pub fn screenshot(
         eprintln!("loaded: {}", steps.join(", "));
     }
     let heap = doc.heap.clone().ok_or("the dump did not load")?;
+    let id = doc.id;
+    let tree = doc.tree(Retention::All).cloned();
     // Something worth seeing in the "why alive" panel.
-    let mut selected = doc
-        .children
+    let mut selected = tree
         .as_ref()
-        .and_then(|c| c.roots().first().copied());
+        .and_then(|t| t.children.roots().first().copied());
+    let mut commands = Vec::new();
     if view == View::Finalizers {
-        if let Some(report) = &doc.finalizers {
-            if let Some(row) = report.by_class.first() {
-                doc.ui.finalizer_class = Some(row.class);
-                selected = report
-                    .entries
-                    .iter()
-                    .filter_map(|e| e.referent)
-                    .find(|&r| heap.class_of(r) == row.class)
-                    .or(selected);
-            }
+        if let Some(row) = doc.finalizers.as_ref().and_then(|r| r.by_class.first()) {
+            commands.push(Command::FinalizerClass(id, ClassIx(row.class)));
+            let report = doc.finalizers.as_ref().expect("checked");
+            let referent = report
+                .entries
+                .iter()
+                .filter_map(|e| e.referent)
+                .find(|&r| heap.class_of(r) == row.class);
+            selected = referent.or(selected);
         }
     }
     if let Some(o) = selected {
-        doc.select(o);
-        let search = super::jobs::why_alive_paths(&heap, o, Referents::NONE);
-        doc.why_alive = Some((o, Referents::NONE, search));
-    }
-    if view == View::Dominators {
-        if let Some(&top) = doc.children.as_ref().and_then(|c| c.roots().first()) {
-            doc.ui.expanded.insert(top, 100);
-        }
+        commands.push(Command::Select(id, ObjectIx(o)));
     }
     let mut app = HeapscopeApp::with_document(doc, view);
+    for c in commands {
+        app.apply_one(c);
+    }
+    app.view = view;
+    if view == View::Dominators {
+        if let (Some(t), Some(v)) = (&tree, app.views_mut()) {
+            v.dominators.expand_first(t);
+        }
+    }
     if let Some(b) = baseline {
-        let other = load_heap_dump(b, heap_dumps[1])?;
-        let mut compare = compare_documents(&other, app.doc.as_ref().expect("set"))?;
-        compare.ui.section = compare_section;
-        app.compare = Some(compare);
-        app.other = Some(other);
+        let mut other = load_heap_dump(b, heap_dumps[1])?;
+        other.id = DumpId(id.0 + 1);
+        let compare = compare_documents(&other, app.doc().expect("set"))?;
+        app.compare_view.section = section;
+        app.comparison = Some(compare);
+        app.set_other(other);
     }
     let mut harness = egui_kittest::Harness::builder()
         .with_size(egui::vec2(width, height))
         .wgpu()
         .build_ui_state(|ui, app: &mut HeapscopeApp| app.window_ui(ui), app);
+    // Steps until the tasks the views started (paths, sizes) report.
+    let start = std::time::Instant::now();
     harness.run_steps(6);
+    while start.elapsed().as_secs() < 20 && harness.state().busy() {
+        std::thread::sleep(std::time::Duration::from_millis(20));
+        harness.step();
+    }
+    harness.run_steps(3);
     let image = harness.render()?;
     image
         .save(out)
@@ -86,13 +99,23 @@ pub fn screenshot(
 pub fn compare_documents(baseline: &Document, current: &Document) -> Result<Comparison, String> {
     let snapshot = |d: &Document| {
         let heap = d.heap.as_ref().ok_or("the dump did not load")?;
-        Snapshot::of_model(heap, &d.file_name(), &Progress::new())
-            .map_err(|_| "cancelled".to_string())
+        let report = d.finalizers.as_ref().ok_or("no finalizers")?;
+        let computed;
+        let strong = match d.tree(Retention::Strong) {
+            Some(t) => t.as_ref(),
+            None => {
+                computed =
+                    Tree::compute(heap, Retention::Strong, &Progress::new()).ok_or("cancelled")?;
+                &computed
+            }
+        };
+        Ok::<_, String>(diff::Snapshot::of_indexed(
+            heap,
+            &d.label(),
+            &strong.doms,
+            report,
+        ))
     };
     let result = diff::compare(&snapshot(baseline)?, &snapshot(current)?);
-    Ok(Comparison::from_diff(
-        baseline.path.clone(),
-        current.path.clone(),
-        result,
-    ))
+    Ok(Comparison::from_diff(baseline.id, current.id, result))
 }

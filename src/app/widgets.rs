@@ -1,34 +1,32 @@
-//! Small shared pieces of the views: object links, sizes, paging.
+//! Small shared pieces of the views: object links, sizes, sortable
+//! headers, filters, tables.
 
 use egui::{Response, RichText, Ui};
 
-use super::Command;
-use crate::heap::Heap;
-use crate::units::{bytes, hex_id, thousands};
+use super::actions;
+use super::command::{Command, DumpId};
+use crate::heap::{Heap, ObjectIx};
+use crate::units::{bytes, thousands};
 
 pub use crate::report::object_label as object_text;
 
-/// A clickable object: selects it; right-click copies its id.
-pub fn object_link(ui: &mut Ui, heap: &Heap, o: u32, out: &mut Vec<Command>) -> Response {
-    let text = object_text(heap, o);
+/// A clickable object: selects it; right-click for the actions on it.
+pub fn object_link(
+    ui: &mut Ui,
+    heap: &Heap,
+    dump: DumpId,
+    o: ObjectIx,
+    out: &mut Vec<Command>,
+) -> Response {
+    let text = object_text(heap, o.0);
     let response = ui.link(text).on_hover_text(format!(
-        "{} bytes shallow; click to inspect",
-        thousands(heap.shallow_size(o))
+        "{} bytes shallow; click to select, right-click for more",
+        thousands(heap.shallow_size(o.0))
     ));
     if response.clicked() {
-        out.push(Command::Select(o));
+        out.push(Command::Select(dump, o));
     }
-    response.context_menu(|ui| {
-        if ui.button("Copy id").clicked() {
-            ui.ctx().copy_text(hex_id(heap.id(o)));
-            ui.close();
-        }
-        if ui.button("Copy class name").clicked() {
-            ui.ctx()
-                .copy_text(heap.class(heap.class_of(o)).name.clone());
-            ui.close();
-        }
-    });
+    response.context_menu(|ui| actions::object_menu(ui, heap, dump, o, out));
     response
 }
 
@@ -78,61 +76,141 @@ pub fn show_more(ui: &mut Ui, shown: usize, total: usize, step: usize) -> usize 
     }
 }
 
-/// A column header that sorts: click to sort by it (largest first for
-/// numbers), again to reverse. `sort` is (column, ascending).
-pub fn sort_header(
-    ui: &mut Ui,
-    title: &str,
-    column: usize,
-    sort: &mut (usize, bool),
-    text_column: bool,
-) {
-    let arrow = if sort.0 == column {
-        if sort.1 { " ^" } else { " v" }
-    } else {
+/// The columns of a sortable table.
+pub trait Columns: Copy + PartialEq + 'static {
+    const ALL: &'static [Self];
+    fn title(self) -> &'static str;
+    /// What the header says on hover (what the column counts).
+    fn hint(self) -> &'static str {
         ""
+    }
+    /// Text sorts A to Z first; numbers largest first.
+    fn is_text(self) -> bool {
+        false
+    }
+}
+
+/// A table's order: a column and a direction.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct Sort<C> {
+    pub column: C,
+    pub ascending: bool,
+}
+
+impl<C: Columns> Sort<C> {
+    /// Largest first (or A to Z for text).
+    pub fn by(column: C) -> Sort<C> {
+        Sort {
+            column,
+            ascending: column.is_text(),
+        }
+    }
+
+    /// `o` (ascending) in this order's direction.
+    pub fn order(self, o: std::cmp::Ordering) -> std::cmp::Ordering {
+        if self.ascending { o } else { o.reverse() }
+    }
+}
+
+/// A column header that sorts: click to sort by it (largest first for
+/// numbers), again to reverse. The title shows whole on hover.
+pub fn sort_header<C: Columns>(ui: &mut Ui, column: C, sort: &mut Sort<C>) {
+    let arrow = match (sort.column == column, sort.ascending) {
+        (false, _) => "",
+        (true, true) => " ^",
+        (true, false) => " v",
+    };
+    let hint = match column.hint() {
+        "" => format!("{}: click to sort", column.title()),
+        h => format!("{}: {h}; click to sort", column.title()),
     };
     if ui
-        .button(RichText::new(format!("{title}{arrow}")).strong())
+        .button(RichText::new(format!("{}{arrow}", column.title())).strong())
+        .on_hover_text(hint)
         .clicked()
     {
-        *sort = if sort.0 == column {
-            (column, !sort.1)
+        *sort = if sort.column == column {
+            Sort {
+                column,
+                ascending: !sort.ascending,
+            }
         } else {
-            (column, text_column)
+            Sort::by(column)
         };
     }
 }
 
-/// `label` and a field for a class name or regular expression; returns
-/// the expression, as [`filter_regex`] makes it.
-pub fn class_filter(ui: &mut Ui, label: &str, text: &mut String) -> Option<regex::Regex> {
+/// A filter's text as a case-insensitive regular expression: `Ok(None)`
+/// when empty, `Err` with the parser's message when it does not parse.
+pub fn filter_regex(text: &str) -> Result<Option<regex::Regex>, String> {
+    if text.is_empty() {
+        return Ok(None);
+    }
+    regex::RegexBuilder::new(text)
+        .case_insensitive(true)
+        .build()
+        .map(Some)
+        .map_err(|e| match e {
+            regex::Error::Syntax(s) => s.lines().last().unwrap_or_default().trim().to_string(),
+            e => e.to_string(),
+        })
+}
+
+/// `label` and a field for a class name or regular expression; says so
+/// beside it when the expression does not parse (and then nothing
+/// matches). Returns the expression.
+pub fn class_filter(
+    ui: &mut Ui,
+    label: &str,
+    text: &mut String,
+) -> Result<Option<regex::Regex>, String> {
     let label = ui.label(label);
     ui.add(
         egui::TextEdit::singleline(text)
             .hint_text("class name or regex")
-            .desired_width(260.0),
+            .desired_width(220.0),
     )
     .labelled_by(label.id);
-    filter_regex(text)
+    let filter = filter_regex(text);
+    if let Err(e) = &filter {
+        ui.colored_label(
+            ui.visuals().error_fg_color,
+            format!("invalid regular expression: {e}"),
+        );
+    }
+    filter
 }
 
-/// A filter's text as a case-insensitive regular expression; `None` while
-/// it does not parse.
-pub fn filter_regex(text: &str) -> Option<regex::Regex> {
-    regex::RegexBuilder::new(text)
-        .case_insensitive(true)
-        .build()
-        .ok()
+/// Whether `name` passes a filter (an invalid one passes nothing).
+pub fn passes(filter: &Result<Option<regex::Regex>, String>, name: &str) -> bool {
+    match filter {
+        Ok(None) => true,
+        Ok(Some(f)) => f.is_match(name),
+        Err(_) => false,
+    }
 }
 
 /// A table's surroundings: its own id, one line per row (rows have a fixed
-/// height, so long text is cut), and that row height for `table`.
+/// height, so long text is cut), labels that do not take clicks from the
+/// row, and that row height for `table`.
 pub fn table_area<R>(ui: &mut Ui, id: &str, table: impl FnOnce(&mut Ui, f32) -> R) -> R {
     ui.push_id(id, |ui| {
         ui.style_mut().wrap_mode = Some(egui::TextWrapMode::Truncate);
+        ui.style_mut().interaction.selectable_labels = false;
         let row_height = ui.text_style_height(&egui::TextStyle::Body) + 6.0;
         table(ui, row_height)
     })
     .inner
+}
+
+/// The header row of a sortable table.
+pub fn sort_headers<C: Columns>(header: &mut egui_extras::TableRow<'_, '_>, sort: &mut Sort<C>) {
+    for &c in C::ALL {
+        header.col(|ui| sort_header(ui, c, sort));
+    }
+}
+
+/// A label cut to its cell, whole on hover when cut.
+pub fn cell_text(ui: &mut Ui, text: &str) -> Response {
+    ui.add(egui::Label::new(text).truncate())
 }

@@ -20,7 +20,7 @@ use std::time::{Duration, Instant};
 pub use census::{ArrayTally, Census, ClassCount, RawRoot};
 pub use classes::{Class, ClassKind, ClassTable, Field, Static};
 pub use layout::{Layout, LayoutChoice, LayoutSource};
-pub use threads::{Frame, Thread};
+pub use threads::{Frame, Thread, ThreadState};
 
 use crate::hprof::{BasicType, Dump, Error, RecordIndex, RootKind, Value, read_id, read_u32};
 use crate::progress::{Phase, Progress};
@@ -148,6 +148,23 @@ impl Array<'_> {
     /// The raw big-endian element bytes.
     pub fn bytes(&self) -> Option<&[u8]> {
         self.data
+    }
+}
+
+/// An object of the model: its number, from 0 in id order (not its HPROF
+/// id). The model's own arrays take the bare `u32`; this names it where an
+/// object travels with other numbers (the window's commands and caches).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct ObjectIx(pub u32);
+
+/// A class of the model: its index in [`Heap::classes`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct ClassIx(pub u32);
+
+impl Heap {
+    /// The class of an object, typed.
+    pub fn class_ix(&self, o: ObjectIx) -> ClassIx {
+        ClassIx(self.class_of(o.0))
     }
 }
 

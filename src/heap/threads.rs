@@ -143,3 +143,72 @@ pub(super) fn build(heap: &Heap) -> Vec<Thread> {
     }
     threads
 }
+
+/// `java.lang.Thread.State`, from the thread object's `threadStatus`
+/// (JDK 19 and later keep it in `holder`, a `Thread$FieldHolder`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum ThreadState {
+    New,
+    Runnable,
+    Blocked,
+    Waiting,
+    TimedWaiting,
+    Terminated,
+}
+
+impl ThreadState {
+    /// As `jdk.internal.misc.VM.toThreadState` maps JVMTI status bits.
+    pub fn of_status(status: i32) -> ThreadState {
+        const ALIVE: i32 = 0x1;
+        const TERMINATED: i32 = 0x2;
+        const RUNNABLE: i32 = 0x4;
+        const WAITING_INDEFINITELY: i32 = 0x10;
+        const WAITING_WITH_TIMEOUT: i32 = 0x20;
+        const BLOCKED_ON_MONITOR_ENTER: i32 = 0x400;
+        if status & RUNNABLE != 0 {
+            ThreadState::Runnable
+        } else if status & BLOCKED_ON_MONITOR_ENTER != 0 {
+            ThreadState::Blocked
+        } else if status & WAITING_INDEFINITELY != 0 {
+            ThreadState::Waiting
+        } else if status & WAITING_WITH_TIMEOUT != 0 {
+            ThreadState::TimedWaiting
+        } else if status & TERMINATED != 0 {
+            ThreadState::Terminated
+        } else if status & ALIVE == 0 {
+            ThreadState::New
+        } else {
+            ThreadState::Runnable
+        }
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            ThreadState::New => "NEW",
+            ThreadState::Runnable => "RUNNABLE",
+            ThreadState::Blocked => "BLOCKED",
+            ThreadState::Waiting => "WAITING",
+            ThreadState::TimedWaiting => "TIMED_WAITING",
+            ThreadState::Terminated => "TERMINATED",
+        }
+    }
+}
+
+impl Heap {
+    /// The state of a thread, when its object says (`None`: no thread
+    /// object, or a dump without the field).
+    pub fn thread_state(&self, thread: &Thread) -> Option<ThreadState> {
+        let o = thread.object?;
+        let status = match self.field(o, "threadStatus") {
+            Some(v) => v,
+            None => match self.field(o, "holder")? {
+                crate::hprof::Value::Object(id) => self.field(self.find(id)?, "threadStatus")?,
+                _ => return None,
+            },
+        };
+        match status {
+            crate::hprof::Value::Int(s) => Some(ThreadState::of_status(s)),
+            _ => None,
+        }
+    }
+}

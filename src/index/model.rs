@@ -368,7 +368,10 @@ struct Parts<'a> {
 
 /// Writes the index of a dump loaded with the dominator tree of all
 /// references and the finalizers (as the window loads it): computes the
-/// strong-only tree, then writes. Returns the notes to show.
+/// strong-only tree, then writes. Returns the notes to show, and the
+/// strong tree with its per-class retained sizes (`None` when the dump is
+/// not a file an index can name).
+#[allow(clippy::type_complexity)]
 pub fn write_after(
     path: &Path,
     options: &LoadOptions,
@@ -377,11 +380,11 @@ pub fn write_after(
     class_retained: &[u64],
     finalizers: &FinalizerReport,
     progress: &Progress,
-) -> Result<Vec<String>, Cancelled> {
+) -> Result<(Vec<String>, Option<(Dominators, Vec<u64>)>), Cancelled> {
     let key = key(options);
     let regular = std::fs::metadata(path).is_ok_and(|m| m.is_file());
     let Some(identity) = regular.then(|| Identity::of(path, &key).ok()).flatten() else {
-        return Ok(Vec::new());
+        return Ok((Vec::new(), None));
     };
     let strong = Dominators::compute(heap, Referents::NONE, progress)?;
     let children = strong.children_unsorted();
@@ -398,11 +401,12 @@ pub fn write_after(
         &identity,
         progress,
     );
-    Ok(Origin::Built {
+    let notes = Origin::Built {
         written,
         replaced: None,
     }
-    .notes())
+    .notes();
+    Ok((notes, Some((strong, strong_retained))))
 }
 
 fn write(

@@ -3,7 +3,7 @@
 use serde_json::{Value, json};
 
 use crate::analysis::diff::{
-    ClassDelta, Diff, Facts, FinalizerCounts, FinalizerDiff, OwnerDelta, ROOTS, delta,
+    ClassDelta, Diff, Facts, FinalizerCounts, FinalizerDiff, OwnerDelta, Presence, ROOTS, delta,
 };
 use crate::units::{bytes, hex_id, signed, signed_bytes, thousands};
 
@@ -26,7 +26,7 @@ pub fn class_json(c: &ClassDelta) -> Value {
     let (sb, sa) = c.shallow();
     let mut row = json!({
         "name": c.name,
-        "status": c.status(),
+        "status": c.presence().label(),
         "instances_before": ib,
         "instances_after": ia,
         "instances_delta": c.instances_delta(),
@@ -110,8 +110,8 @@ pub fn json(diff: &Diff, classes: &[&ClassDelta], top: usize) -> Value {
         "warnings": diff.warnings,
         "classes": classes.iter().map(|c| class_json(c)).collect::<Vec<_>>(),
         "total_classes": diff.classes.len(),
-        "new_classes": diff.classes.iter().filter(|c| c.status() == "new").count(),
-        "gone_classes": diff.classes.iter().filter(|c| c.status() == "gone").count(),
+        "new_classes": diff.classes_with(Presence::New),
+        "gone_classes": diff.classes_with(Presence::Gone),
         "finalizers": diff.finalizers.as_ref().map(|f| finalizers_json(f, top)),
         "owners": diff.owners.as_ref().map(|o| o.iter().take(top).map(owner_json).collect::<Vec<_>>()),
     })
@@ -152,15 +152,14 @@ pub fn text(diff: &Diff, classes: &[&ClassDelta], top: usize) -> String {
         ));
     }
     let seconds = (a.timestamp_ms as f64 - b.timestamp_ms as f64) / 1000.0;
-    let count = |s: &str| diff.classes.iter().filter(|c| c.status() == s).count();
     out.push_str(&format!(
         "change    {} objects ({}), {} ({}); {} classes new, {} gone; written {:.1} s apart\n",
         signed(delta(b.objects, a.objects)),
         percent(b.objects, a.objects),
         signed_bytes(delta(b.shallow, a.shallow)),
         percent(b.shallow, a.shallow),
-        count("new"),
-        count("gone"),
+        diff.classes_with(Presence::New),
+        diff.classes_with(Presence::Gone),
         seconds
     ));
     for w in &diff.warnings {
@@ -180,9 +179,9 @@ pub fn text(diff: &Diff, classes: &[&ClassDelta], top: usize) -> String {
                 bytes(sb),
                 bytes(sa),
                 signed_bytes(c.shallow_delta()),
-                match c.status() {
-                    "" => percent(sb, sa),
-                    s => s.to_string(),
+                match c.presence() {
+                    Presence::Both => percent(sb, sa),
+                    p => p.label().to_string(),
                 },
             ];
             if with_retained {

@@ -2,34 +2,169 @@
 //! the finalizer thread's stack, and the Finalizers and referents of the
 //! chosen class.
 
-use egui::RichText;
-
-use super::waiting;
 use std::sync::Arc;
 
-use crate::analysis::dominators::Dominators;
-use crate::analysis::finalizers::{Entry, FinalizerReport, State};
-use crate::app::ReferentKey;
-use crate::heap::Heap;
+use egui::RichText;
 use egui_extras::{Column, TableBuilder};
 
-use crate::app::widgets::table_area;
-use crate::app::widgets::{object_link, size_label, sort_header};
-use crate::app::{Command, Document};
-use crate::units::thousands;
+use super::{ViewContext, waiting};
+use crate::analysis::dominators::Dominators;
+use crate::analysis::finalizers::{Entry, FinalizerReport, State};
+use crate::app::command::{Command, DumpId, Retention};
+use crate::app::widgets::{
+    Columns, Sort, cell_text, object_link, size_label, sort_headers, table_area,
+};
+use crate::heap::{ClassIx, Heap, ObjectIx};
+use crate::units::{count_of, thousands};
 
-pub fn ui(ui: &mut egui::Ui, doc: &mut Document, out: &mut Vec<Command>) {
-    let (Some(heap), Some(report)) = (doc.heap.clone(), doc.finalizers.clone()) else {
-        waiting(ui, "Finding objects waiting for finalization");
-        return;
-    };
-    if report.entries.is_empty() {
-        ui.label(
-            "No java.lang.ref.Finalizer in this dump: nothing is registered for finalization.",
-        );
-        return;
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum ClassCol {
+    Class,
+    Finalizers,
+    Registered,
+    Pending,
+    InProcessing,
+    KeptOnlyByFinalization,
+}
+
+impl Columns for ClassCol {
+    const ALL: &'static [ClassCol] = &[
+        ClassCol::Class,
+        ClassCol::Finalizers,
+        ClassCol::Registered,
+        ClassCol::Pending,
+        ClassCol::InProcessing,
+        ClassCol::KeptOnlyByFinalization,
+    ];
+    fn title(self) -> &'static str {
+        match self {
+            ClassCol::Class => "Referent class",
+            ClassCol::Finalizers => "Finalizers",
+            ClassCol::Registered => "Registered",
+            ClassCol::Pending => "Pending",
+            ClassCol::InProcessing => "In processing",
+            ClassCol::KeptOnlyByFinalization => "Kept only by finalization",
+        }
     }
-    egui::ScrollArea::vertical().auto_shrink([false, false]).show(ui, |ui| {
+    fn hint(self) -> &'static str {
+        match self {
+            ClassCol::KeptOnlyByFinalization => {
+                "the retained size of the referents no strong path reaches: freed once finalized"
+            }
+            ClassCol::Pending => "waiting for the finalizer thread",
+            _ => "",
+        }
+    }
+    fn is_text(self) -> bool {
+        self == ClassCol::Class
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum EntryCol {
+    Referent,
+    State,
+    Retained,
+    Finalizer,
+}
+
+impl Columns for EntryCol {
+    const ALL: &'static [EntryCol] = &[
+        EntryCol::Referent,
+        EntryCol::State,
+        EntryCol::Retained,
+        EntryCol::Finalizer,
+    ];
+    fn title(self) -> &'static str {
+        match self {
+            EntryCol::Referent => "Referent",
+            EntryCol::State => "State",
+            EntryCol::Retained => "Retained",
+            EntryCol::Finalizer => "Its Finalizer",
+        }
+    }
+    fn is_text(self) -> bool {
+        self != EntryCol::Retained
+    }
+}
+
+/// Which Finalizers of the class are listed.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub enum StateFilter {
+    #[default]
+    All,
+    Registered,
+    Pending,
+    InProcessing,
+}
+
+impl StateFilter {
+    const ALL: [StateFilter; 4] = [
+        StateFilter::All,
+        StateFilter::Registered,
+        StateFilter::Pending,
+        StateFilter::InProcessing,
+    ];
+
+    fn label(self) -> &'static str {
+        match self {
+            StateFilter::All => "all",
+            StateFilter::Registered => "registered only",
+            StateFilter::Pending => "pending only",
+            StateFilter::InProcessing => "in processing only",
+        }
+    }
+
+    fn wants(self, s: State) -> bool {
+        match self {
+            StateFilter::All => true,
+            StateFilter::Registered => s == State::Registered,
+            StateFilter::Pending => s.is_pending(),
+            StateFilter::InProcessing => s == State::InProcessing,
+        }
+    }
+}
+
+type EntriesKey = (DumpId, ClassIx, StateFilter, Sort<EntryCol>, Retention);
+
+pub struct FinalizerView {
+    class: Option<ClassIx>,
+    class_sort: Sort<ClassCol>,
+    entry_sort: Sort<EntryCol>,
+    state: StateFilter,
+    /// The Finalizers listed, as indexes into the report's entries.
+    entries: Option<(EntriesKey, Arc<Vec<u32>>)>,
+}
+
+impl Default for FinalizerView {
+    fn default() -> Self {
+        FinalizerView {
+            class: None,
+            class_sort: Sort::by(ClassCol::Finalizers),
+            entry_sort: Sort::by(EntryCol::Retained),
+            state: StateFilter::All,
+            entries: None,
+        }
+    }
+}
+
+impl FinalizerView {
+    pub fn show_class(&mut self, class: ClassIx) {
+        self.class = Some(class);
+    }
+
+    pub fn ui(&mut self, ui: &mut egui::Ui, ctx: &ViewContext, out: &mut Vec<Command>) {
+        let (Some(heap), Some(report)) = (ctx.heap().cloned(), ctx.doc.finalizers.clone()) else {
+            waiting(ui, "Finding objects waiting for finalization");
+            return;
+        };
+        if report.entries.is_empty() {
+            ui.label(
+                "No java.lang.ref.Finalizer in this dump: nothing is registered for finalization.",
+            );
+            return;
+        }
+        let dump = ctx.dump();
         ui.heading(format!(
             "{} finalizers: {} registered, {} pending, {} in processing",
             thousands(report.entries.len() as u64),
@@ -47,62 +182,6 @@ pub fn ui(ui: &mut egui::Ui, doc: &mut Document, out: &mut Vec<Command>) {
             ))
             .weak(),
         );
-        ui.add_space(8.0);
-        ui.label(RichText::new("By referent class (click a class for its objects)").strong());
-        let mut rows: Vec<_> = report.by_class.iter().collect();
-        let (col, asc) = doc.ui.finalizer_sort;
-        rows.sort_by(|a, b| {
-            let o = match col {
-                0 => heap.class(a.class).name.cmp(&heap.class(b.class).name),
-                2 => a.registered.cmp(&b.registered),
-                3 => a.pending.cmp(&b.pending),
-                4 => a.in_processing.cmp(&b.in_processing),
-                5 => a.retained.cmp(&b.retained),
-                _ => a.finalizers.cmp(&b.finalizers),
-            };
-            if asc { o } else { o.reverse() }
-        });
-        table_area(ui, "finalizer_classes", |ui, row_height| {
-            TableBuilder::new(ui)
-                .striped(true)
-                .vscroll(false)
-                .column(Column::auto().at_least(260.0))
-                .columns(Column::auto().at_least(90.0), 5)
-                .header(row_height + 4.0, |mut header| {
-                    let titles = ["referent class", "finalizers", "registered", "pending", "in processing", "kept only by finalization"];
-                    for (k, t) in titles.iter().enumerate() {
-                        header.col(|ui| sort_header(ui, t, k, &mut doc.ui.finalizer_sort, k == 0));
-                    }
-                })
-                .body(|mut body| {
-                    for row in &rows {
-                        body.row(row_height, |mut r| {
-                            r.col(|ui| {
-                                let chosen = doc.ui.finalizer_class == Some(row.class);
-                                if ui.selectable_label(chosen, &heap.class(row.class).name).clicked() {
-                                    out.push(Command::FinalizerClass(row.class));
-                                }
-                            });
-                            r.col(|ui| {
-                                ui.label(thousands(row.finalizers));
-                            });
-                            r.col(|ui| {
-                                ui.label(thousands(row.registered));
-                            });
-                            r.col(|ui| {
-                                ui.label(thousands(row.pending));
-                            });
-                            r.col(|ui| {
-                                ui.label(thousands(row.in_processing));
-                            });
-                            r.col(|ui| {
-                                size_label(ui, row.retained);
-                            });
-                        });
-                    }
-                });
-        });
-        ui.add_space(8.0);
         for t in &report.threads {
             let thread = &heap.threads()[t.thread];
             let name = thread.name.as_deref().unwrap_or("?");
@@ -113,86 +192,172 @@ pub fn ui(ui: &mut egui::Ui, doc: &mut Document, out: &mut Vec<Command>) {
             egui::CollapsingHeader::new(RichText::new(title).strong())
                 .id_salt(("finalizer_thread", t.thread))
                 .default_open(false)
-                .show(ui, |ui| super::threads::frames_ui(ui, &heap, thread, out));
+                .show(ui, |ui| {
+                    egui::ScrollArea::vertical()
+                        .max_height(160.0)
+                        .id_salt(("frames", t.thread))
+                        .show(ui, |ui| {
+                            super::threads::frames_ui(ui, &heap, dump, thread, out)
+                        });
+                });
         }
-        let Some(class) = doc.ui.finalizer_class else { return };
+        ui.add_space(6.0);
+        ui.label(RichText::new("By referent class (click a class for its objects)").strong());
+        let mut rows: Vec<_> = report.by_class.iter().collect();
+        let sort = self.class_sort;
+        rows.sort_by(|a, b| {
+            sort.order(match sort.column {
+                ClassCol::Class => heap.class(a.class).name.cmp(&heap.class(b.class).name),
+                ClassCol::Finalizers => a.finalizers.cmp(&b.finalizers),
+                ClassCol::Registered => a.registered.cmp(&b.registered),
+                ClassCol::Pending => a.pending.cmp(&b.pending),
+                ClassCol::InProcessing => a.in_processing.cmp(&b.in_processing),
+                ClassCol::KeptOnlyByFinalization => a.retained.cmp(&b.retained),
+            })
+        });
+        let mut class_sort = self.class_sort;
+        let classes_height = if self.class.is_some() {
+            ui.available_height() * 0.3
+        } else {
+            ui.available_height()
+        };
+        table_area(ui, "finalizer_classes", |ui, row_height| {
+            TableBuilder::new(ui)
+                .striped(true)
+                .max_scroll_height(classes_height)
+                .column(Column::remainder().at_least(220.0).clip(true))
+                .columns(Column::auto().at_least(80.0), 5)
+                .header(row_height + 4.0, |mut header| {
+                    sort_headers(&mut header, &mut class_sort)
+                })
+                .body(|body| {
+                    body.rows(row_height, rows.len(), |mut r| {
+                        let row = rows[r.index()];
+                        let class = ClassIx(row.class);
+                        r.col(|ui| {
+                            let chosen = self.class == Some(class);
+                            if ui
+                                .selectable_label(chosen, &heap.class(row.class).name)
+                                .clicked()
+                            {
+                                out.push(Command::FinalizerClass(dump, class));
+                            }
+                        });
+                        for n in [
+                            row.finalizers,
+                            row.registered,
+                            row.pending,
+                            row.in_processing,
+                        ] {
+                            r.col(|ui| {
+                                ui.label(thousands(n));
+                            });
+                        }
+                        r.col(|ui| {
+                            size_label(ui, row.retained);
+                        });
+                    });
+                });
+        });
+        self.class_sort = class_sort;
+        let Some(class) = self.class else { return };
+        self.entries_ui(ui, ctx, &heap, &report, class, out);
+    }
+
+    fn entries_ui(
+        &mut self,
+        ui: &mut egui::Ui,
+        ctx: &ViewContext,
+        heap: &Heap,
+        report: &FinalizerReport,
+        class: ClassIx,
+        out: &mut Vec<Command>,
+    ) {
         ui.add_space(8.0);
         ui.horizontal(|ui| {
-            ui.label(RichText::new(format!("Objects of class {}", heap.class(class).name)).strong());
+            ui.label(
+                RichText::new(format!("Objects of class {}", heap.class(class.0).name)).strong(),
+            );
             ui.label("  show:");
-            let choices = [
-                ("all", None),
-                ("registered only", Some("registered")),
-                ("pending only", Some("pending")),
-                ("in processing only", Some("in processing")),
-            ];
-            for (label, value) in choices {
-                if ui.selectable_label(doc.ui.referent_state == value, label).clicked() {
-                    doc.ui.referent_state = value;
+            for f in StateFilter::ALL {
+                if ui.selectable_label(self.state == f, f.label()).clicked() {
+                    self.state = f;
                 }
             }
         });
         // Filtered and sorted once per (class, state, order), not per
         // frame: a class can have a million Finalizers.
-        let key = (class, doc.ui.referent_state, doc.ui.referent_sort);
-        if doc.ui.referents.as_ref().is_none_or(|(k, _)| *k != key) {
-            let list = referents(&heap, &report, doc.doms.as_deref(), key);
-            doc.ui.referents = Some((key, Arc::new(list)));
+        let tree = ctx.tree().cloned();
+        let key = (
+            ctx.dump(),
+            class,
+            self.state,
+            self.entry_sort,
+            ctx.retention,
+        );
+        if self.entries.as_ref().is_none_or(|(k, _)| *k != key) {
+            let list = entries(heap, report, tree.as_ref().map(|t| &t.doms), key);
+            self.entries = Some((key, Arc::new(list)));
         }
-        let entries = doc.ui.referents.as_ref().map(|(_, l)| l.clone()).unwrap_or_default();
-        let retained = |e: &Entry| doc.doms.as_ref().zip(e.referent).map(|(d, r)| d.retained(r)).unwrap_or(0);
-        ui.label(RichText::new(format!("{} objects", thousands(entries.len() as u64))).weak());
+        let list = self
+            .entries
+            .as_ref()
+            .map(|(_, l)| l.clone())
+            .unwrap_or_default();
+        let retained = |e: &Entry| {
+            tree.as_ref()
+                .zip(e.referent)
+                .map(|(t, r)| t.doms.retained(r))
+                .unwrap_or(0)
+        };
+        ui.label(RichText::new(count_of(list.len() as u64, "object")).weak());
+        let selection = ctx.doc.selection();
+        let mut sort = self.entry_sort;
         table_area(ui, "finalizer_entries", |ui, row_height| {
             TableBuilder::new(ui)
                 .striped(true)
-                .max_scroll_height(420.0)
-                .column(Column::auto().at_least(320.0))
+                .column(Column::auto().at_least(300.0).clip(true))
                 .column(Column::auto().at_least(180.0))
                 .column(Column::auto().at_least(90.0))
-                .column(Column::remainder().at_least(260.0))
+                .column(Column::remainder().at_least(240.0).clip(true))
                 .header(row_height + 4.0, |mut header| {
-                    for (k, t) in ["referent", "state", "retained", "its Finalizer"].iter().enumerate() {
-                        header.col(|ui| sort_header(ui, t, k, &mut doc.ui.referent_sort, k != 2));
-                    }
+                    sort_headers(&mut header, &mut sort)
                 })
                 .body(|body| {
-                    body.rows(row_height, entries.len(), |mut r| {
-                        let e = &report.entries[entries[r.index()] as usize];
-                        r.set_selected(e.referent.is_some() && e.referent == doc.selection);
+                    body.rows(row_height, list.len(), |mut r| {
+                        let e = &report.entries[list[r.index()] as usize];
+                        r.set_selected(
+                            e.referent.is_some() && e.referent.map(ObjectIx) == selection,
+                        );
                         r.col(|ui| {
                             if let Some(o) = e.referent {
-                                object_link(ui, &heap, o, out);
+                                object_link(ui, heap, ctx.dump(), ObjectIx(o), out);
                             }
                         });
                         r.col(|ui| {
-                            ui.label(e.state.label());
+                            cell_text(ui, e.state.label());
                         });
                         r.col(|ui| {
                             size_label(ui, retained(e));
                         });
                         r.col(|ui| {
-                            object_link(ui, &heap, e.finalizer, out);
+                            object_link(ui, heap, ctx.dump(), ObjectIx(e.finalizer), out);
                         });
                     });
                 });
         });
-    });
+        self.entry_sort = sort;
+    }
 }
 
-/// Indexes into `report.entries` of the Finalizers of `class` in `state`
-/// (None: all), sorted by (column, ascending).
-fn referents(
+/// Indexes into `report.entries` of the Finalizers of the class in the
+/// state wanted, in the order asked.
+fn entries(
     heap: &Heap,
     report: &FinalizerReport,
     doms: Option<&Dominators>,
-    (class, state, (col, asc)): ReferentKey,
+    (_, class, state, sort, _): EntriesKey,
 ) -> Vec<u32> {
-    let wanted = |s: State| match state {
-        None => true,
-        Some("registered") => s == State::Registered,
-        Some("pending") => s.is_pending(),
-        Some(_) => s == State::InProcessing,
-    };
     let retained = |e: &Entry| {
         doms.zip(e.referent)
             .map(|(d, r)| d.retained(r))
@@ -201,18 +366,17 @@ fn referents(
     let mut list: Vec<u32> = (0..report.entries.len() as u32)
         .filter(|&i| {
             let e = &report.entries[i as usize];
-            wanted(e.state) && e.referent.is_some_and(|r| heap.class_of(r) == class)
+            state.wants(e.state) && e.referent.is_some_and(|r| heap.class_of(r) == class.0)
         })
         .collect();
     list.sort_by(|&a, &b| {
         let (a, b) = (&report.entries[a as usize], &report.entries[b as usize]);
-        let o = match col {
-            0 => a.referent.cmp(&b.referent),
-            1 => a.state.cmp(&b.state),
-            3 => a.finalizer.cmp(&b.finalizer),
-            _ => retained(a).cmp(&retained(b)),
-        };
-        if asc { o } else { o.reverse() }
+        sort.order(match sort.column {
+            EntryCol::Referent => a.referent.cmp(&b.referent),
+            EntryCol::State => a.state.cmp(&b.state),
+            EntryCol::Finalizer => a.finalizer.cmp(&b.finalizer),
+            EntryCol::Retained => retained(a).cmp(&retained(b)),
+        })
     });
     list
 }

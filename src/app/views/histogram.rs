@@ -1,255 +1,521 @@
 //! The class histogram: instances, shallow and retained size per class,
-//! sortable by every column, filterable, grouped by package on request;
-//! double-click a class to list its instances.
+//! sortable by every column, filterable, grouped by package on request
+//! (packages expand into their classes); double-click a class to list its
+//! instances, right-click it for the actions on its instances.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
 use std::sync::Arc;
 
 use egui::RichText;
 use egui_extras::{Column, TableBuilder};
 
-use super::waiting;
-use crate::app::widgets::table_area;
-use crate::app::widgets::{class_filter, object_link, share_bar, size_label, sort_header};
-use crate::app::{Command, Document, jobs};
-use crate::units::thousands;
+use super::{ViewContext, retained_note, waiting};
+use crate::app::actions;
+use crate::app::command::{Command, DumpId, Retention};
+use crate::app::task::{Keyed, Task};
+use crate::app::widgets::{
+    Columns, Sort, cell_text, class_filter, object_link, passes, share_bar, size_label,
+    sort_headers, table_area,
+};
+use crate::heap::{ClassIx, Heap, ObjectIx};
+use crate::units::{bytes, count_of, thousands};
 
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Col {
+    Class,
+    Instances,
+    Shallow,
+    Retained,
+    Share,
+}
+
+impl Columns for Col {
+    const ALL: &'static [Col] = &[
+        Col::Class,
+        Col::Instances,
+        Col::Shallow,
+        Col::Retained,
+        Col::Share,
+    ];
+    fn title(self) -> &'static str {
+        match self {
+            Col::Class => "Class",
+            Col::Instances => "Instances",
+            Col::Shallow => "Shallow",
+            Col::Retained => "Retained",
+            Col::Share => "% of heap",
+        }
+    }
+    fn hint(self) -> &'static str {
+        match self {
+            Col::Retained => {
+                "what would be freed with all the instances (a package: all its objects), counted once; unreachable objects retain nothing, so it can be below the shallow size"
+            }
+            Col::Share => "shallow size as a share of the heap",
+            _ => "",
+        }
+    }
+    fn is_text(self) -> bool {
+        self == Col::Class
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum InstanceCol {
+    Object,
+    Shallow,
+    Retained,
+}
+
+impl Columns for InstanceCol {
+    const ALL: &'static [InstanceCol] = &[
+        InstanceCol::Object,
+        InstanceCol::Shallow,
+        InstanceCol::Retained,
+    ];
+    fn title(self) -> &'static str {
+        match self {
+            InstanceCol::Object => "Object",
+            InstanceCol::Shallow => "Shallow",
+            InstanceCol::Retained => "Retained",
+        }
+    }
+    fn is_text(self) -> bool {
+        self == InstanceCol::Object
+    }
+}
+
+/// A row: a class, a package, or a class under its expanded package.
 struct Line {
     name: String,
-    class: Option<u32>,
+    class: Option<ClassIx>,
+    /// Classes in a package row; 0 for a class.
+    classes: usize,
+    nested: bool,
     instances: u64,
     shallow: u64,
     retained: Option<u64>,
 }
 
-const COLUMNS: [&str; 5] = ["Class", "Instances", "Shallow", "Retained", "% of heap"];
+/// What the rows shown depend on.
+#[derive(Clone, PartialEq)]
+struct LinesKey {
+    dump: DumpId,
+    filter: String,
+    group: bool,
+    expanded: Vec<String>,
+    sort: Sort<Col>,
+    retention: Retention,
+    retained: bool,
+    package_retained: bool,
+}
 
-fn package(name: &str) -> &str {
+type InstancesKey = (DumpId, ClassIx, Sort<InstanceCol>, Retention);
+
+pub struct HistogramView {
+    filter: String,
+    sort: Sort<Col>,
+    group: bool,
+    expanded: HashSet<String>,
+    lines: Option<(LinesKey, Arc<Vec<Line>>)>,
+    /// Per package (in name order): its retained size as a set.
+    package_retained: Keyed<(DumpId, Retention), Arc<Vec<u64>>>,
+    instances_of: Option<ClassIx>,
+    instance_sort: Sort<InstanceCol>,
+    instances: Keyed<InstancesKey, Arc<Vec<u32>>>,
+}
+
+impl Default for HistogramView {
+    fn default() -> Self {
+        HistogramView {
+            filter: String::new(),
+            sort: Sort::by(Col::Shallow),
+            group: false,
+            expanded: HashSet::new(),
+            lines: None,
+            package_retained: Keyed::default(),
+            instances_of: None,
+            instance_sort: Sort::by(InstanceCol::Retained),
+            instances: Keyed::default(),
+        }
+    }
+}
+
+const PRIMITIVES: [&str; 8] = [
+    "boolean", "byte", "char", "short", "int", "long", "float", "double",
+];
+
+/// The package of a class name; primitive arrays have one of their own.
+pub fn package(name: &str) -> &str {
     let element = name.trim_end_matches("[]");
     match element.rfind('.') {
         Some(i) => &element[..i],
+        None if element != name && PRIMITIVES.contains(&element) => "(primitive arrays)",
         None => "(default package)",
     }
 }
 
-pub fn ui(ui: &mut egui::Ui, doc: &mut Document, out: &mut Vec<Command>) {
-    let Some(rows) = doc.histogram.clone() else {
-        waiting(ui, "Counting classes");
-        return;
-    };
-    let retained = doc.class_retained.clone();
-    let total: u64 = rows.iter().map(|r| r.shallow).sum();
-    let state = &mut doc.ui;
-    let filter = ui
-        .horizontal(|ui| {
-            let filter = class_filter(ui, "Filter:", &mut state.histogram_filter);
-            ui.checkbox(&mut state.group_by_package, "Group by package");
-            if retained.is_none() {
-                ui.label(RichText::new("retained sizes are being computed...").weak());
-            }
-            filter
-        })
-        .inner;
-    let mut lines: Vec<Line> = rows
+/// Every package of the heap in name order, and each class's package.
+fn packages(heap: &Heap) -> (Vec<String>, Vec<u32>) {
+    let mut names: BTreeMap<&str, u32> = BTreeMap::new();
+    for (_, c) in heap.classes().iter() {
+        names.insert(package(&c.name), 0);
+    }
+    for (i, v) in names.values_mut().enumerate() {
+        *v = i as u32;
+    }
+    let of_class = heap
+        .classes()
         .iter()
-        .filter(|r| filter.as_ref().is_none_or(|f| f.is_match(&r.name)))
-        .map(|r| Line {
-            name: r.name.clone(),
-            class: Some(r.class),
-            instances: r.instances,
-            shallow: r.shallow,
-            retained: retained.as_ref().map(|c| c[r.class as usize]),
-        })
+        .map(|(_, c)| names[package(&c.name)])
         .collect();
-    if state.group_by_package {
-        let mut packages: BTreeMap<String, Line> = BTreeMap::new();
-        for l in lines {
-            let p = packages
-                .entry(package(&l.name).to_string())
-                .or_insert_with(|| Line {
-                    name: package(&l.name).to_string(),
-                    class: None,
-                    instances: 0,
-                    shallow: 0,
-                    retained: l.retained.map(|_| 0),
-                });
-            p.instances += l.instances;
-            p.shallow += l.shallow;
-            p.retained = p.retained.zip(l.retained).map(|(a, b)| a + b);
-        }
-        lines = packages.into_values().collect();
-    }
-    let (sort, ascending) = state.histogram_sort;
-    lines.sort_by(|a, b| {
-        let o = match sort {
-            0 => a.name.cmp(&b.name),
-            1 => a.instances.cmp(&b.instances),
-            3 => a.retained.cmp(&b.retained),
-            _ => a.shallow.cmp(&b.shallow),
-        };
-        let o = if ascending { o } else { o.reverse() };
-        o.then_with(|| a.name.cmp(&b.name))
-    });
-    ui.label(
-        RichText::new(format!(
-            "{} classes shown, {} instances, {} of {} shallow{}",
-            thousands(lines.len() as u64),
-            thousands(lines.iter().map(|l| l.instances).sum()),
-            crate::units::bytes(lines.iter().map(|l| l.shallow).sum()),
-            crate::units::bytes(total),
-            if state.group_by_package {
-                ""
-            } else {
-                "; double-click a class for its instances"
-            }
-        ))
-        .weak(),
-    );
-    let list_height = if state.instances_of.is_some() {
-        ui.available_height() * 0.55
-    } else {
-        ui.available_height()
-    };
-    let mut new_sort = state.histogram_sort;
-    let mut open_instances = None;
-    table_area(ui, "histogram_table", |ui, row_height| {
-        TableBuilder::new(ui)
-            .striped(true)
-            .resizable(true)
-            .sense(egui::Sense::click())
-            .max_scroll_height(list_height)
-            .column(Column::remainder().at_least(260.0).clip(true))
-            .column(Column::auto().at_least(90.0))
-            .column(Column::auto().at_least(90.0))
-            .column(Column::auto().at_least(90.0))
-            .column(Column::auto().at_least(110.0))
-            .header(row_height + 4.0, |mut header| {
-                for (i, title) in COLUMNS.iter().enumerate() {
-                    header.col(|ui| sort_header(ui, title, i, &mut new_sort, i == 0));
-                }
-            })
-            .body(|body| {
-                body.rows(row_height, lines.len(), |mut row| {
-                    let l = &lines[row.index()];
-                    row.set_selected(l.class.is_some() && l.class == state.instances_of);
-                    row.col(|ui| {
-                        ui.label(&l.name);
-                    });
-                    row.col(|ui| {
-                        ui.label(thousands(l.instances));
-                    });
-                    row.col(|ui| {
-                        size_label(ui, l.shallow);
-                    });
-                    row.col(|ui| match l.retained {
-                        Some(r) => {
-                            size_label(ui, r);
-                        }
-                        None => {
-                            ui.label(RichText::new("...").weak());
-                        }
-                    });
-                    row.col(|ui| share_bar(ui, l.shallow, total));
-                    if row.response().double_clicked() {
-                        open_instances = l.class;
-                    }
-                });
-            });
-    });
-    state.histogram_sort = new_sort;
-    if let Some(c) = open_instances {
-        out.push(Command::Instances(c));
-    }
-    instances_ui(ui, doc, out);
+    (names.keys().map(|s| s.to_string()).collect(), of_class)
 }
 
-/// The instances of the chosen class in a table that draws only the rows
-/// on screen; listed and sorted off the UI thread (a class can have
-/// millions).
-fn instances_ui(ui: &mut egui::Ui, doc: &mut Document, out: &mut Vec<Command>) {
-    let (Some(c), Some(heap)) = (doc.ui.instances_of, doc.heap.clone()) else {
-        return;
-    };
-    let key = (c, doc.ui.instances_sort.0, doc.ui.instances_sort.1);
-    let state = &mut doc.ui;
-    if let Some((k, rx)) = &state.instances_job {
-        if let Ok(list) = rx.try_recv() {
-            state.instances = Some((*k, Arc::new(list)));
-            state.instances_job = None;
-        }
+impl HistogramView {
+    /// Lists the instances of `class` below the table.
+    pub fn show_instances(&mut self, class: ClassIx) {
+        self.instances_of = Some(class);
     }
-    let have = state.instances.as_ref().is_some_and(|(k, _)| *k == key);
-    let running = state.instances_job.as_ref().is_some_and(|(k, _)| *k == key);
-    if !have && !running {
-        let (heap, doms, ctx) = (heap.clone(), doc.doms.clone(), ui.ctx().clone());
-        let rx = jobs::run(
-            "instances",
-            move || ctx.request_repaint(),
-            move || {
-                let mut list = heap.instances_of(c);
-                match key.1 {
-                    0 => {}
-                    1 => list.sort_by_key(|&o| heap.shallow_size(o)),
-                    _ => {
-                        if let Some(d) = doms {
-                            list.sort_by_key(|&o| d.retained(o));
-                        }
-                    }
-                }
-                if !key.2 {
-                    list.reverse();
-                }
-                list
-            },
-        );
-        state.instances_job = Some((key, rx));
+
+    /// The instances of the class listed are known (for the benchmark).
+    pub fn instances_listed(&self) -> bool {
+        self.instances.last().is_some()
     }
-    ui.separator();
-    ui.horizontal(|ui| {
-        ui.label(RichText::new(format!("Instances of {}", heap.class(c).name)).strong());
-        if ui.small_button("close").clicked() {
-            doc.ui.instances_of = None;
-        }
-    });
-    // The last list of this class while a new order is being sorted.
-    let Some(list) = doc
-        .ui
-        .instances
-        .as_ref()
-        .filter(|(k, _)| k.0 == c)
-        .map(|(_, l)| l.clone())
-    else {
-        waiting(ui, "Listing the instances");
-        return;
-    };
-    ui.label(RichText::new(format!("{} instances", thousands(list.len() as u64))).weak());
-    table_area(ui, "instances_table", |ui, row_height| {
-        TableBuilder::new(ui)
-            .striped(true)
-            .column(Column::remainder().at_least(300.0).clip(true))
-            .column(Column::auto().at_least(90.0))
-            .column(Column::auto().at_least(90.0))
-            .header(row_height + 4.0, |mut header| {
-                for (k, title) in ["Object", "Shallow", "Retained"].iter().enumerate() {
-                    header.col(|ui| sort_header(ui, title, k, &mut doc.ui.instances_sort, k == 0));
+
+    pub fn filter(&self) -> &str {
+        &self.filter
+    }
+
+    pub fn sort(&self) -> Sort<Col> {
+        self.sort
+    }
+
+    pub fn ui(&mut self, ui: &mut egui::Ui, ctx: &ViewContext, out: &mut Vec<Command>) {
+        let Some(rows) = ctx.doc.histogram.clone() else {
+            waiting(ui, "Counting classes");
+            return;
+        };
+        let total: u64 = rows.iter().map(|r| r.shallow).sum();
+        let tree = ctx.tree().cloned();
+        let regex = ui
+            .horizontal(|ui| {
+                let f = class_filter(ui, "Filter:", &mut self.filter);
+                ui.checkbox(&mut self.group, "Group by package");
+                if tree.is_none() {
+                    ui.label(RichText::new("retained sizes are being computed...").weak());
                 }
+                f
             })
-            .body(|body| {
-                body.rows(row_height, list.len(), |mut row| {
-                    let o = list[row.index()];
-                    row.set_selected(doc.selection == Some(o));
-                    row.col(|ui| {
-                        object_link(ui, &heap, o, out);
-                    });
-                    row.col(|ui| {
-                        size_label(ui, heap.shallow_size(o));
-                    });
-                    row.col(|ui| {
-                        if let Some(d) = &doc.doms {
-                            size_label(ui, d.retained(o));
+            .inner;
+        let package_retained = match (self.group, ctx.heap(), &tree) {
+            (true, Some(heap), Some(tree)) => {
+                let (heap, tree) = (heap.clone(), tree.clone());
+                self.package_retained
+                    .get(&(ctx.dump(), ctx.retention), || {
+                        Task::compute("package-retained", ctx.waker.clone(), move |_| {
+                            let (names, of_class) = packages(&heap);
+                            Arc::new(crate::analysis::sets::group_retained(
+                                &tree.doms,
+                                &tree.children,
+                                |o| Some(of_class[heap.class_of(o) as usize]),
+                                names.len(),
+                            ))
+                        })
+                    })
+                    .cloned()
+            }
+            _ => None,
+        };
+        let key = LinesKey {
+            dump: ctx.dump(),
+            filter: self.filter.clone(),
+            group: self.group,
+            expanded: {
+                let mut e: Vec<String> = self.expanded.iter().cloned().collect();
+                e.sort();
+                e
+            },
+            sort: self.sort,
+            retention: ctx.retention,
+            retained: tree.is_some(),
+            package_retained: package_retained.is_some(),
+        };
+        if self.lines.as_ref().is_none_or(|(k, _)| *k != key) {
+            let retained = tree.as_ref().map(|t| t.class_retained.as_slice());
+            let lines = self.make_lines(
+                &rows,
+                &regex,
+                retained,
+                package_retained.as_ref().map(|r| r.as_slice()),
+                ctx,
+            );
+            self.lines = Some((key, Arc::new(lines)));
+        }
+        let lines = self
+            .lines
+            .as_ref()
+            .map(|(_, l)| l.clone())
+            .unwrap_or_default();
+        let top: Vec<&Line> = lines.iter().filter(|l| !l.nested).collect();
+        let shown = if self.group {
+            count_of(top.len() as u64, "package")
+        } else {
+            count_of(top.len() as u64, "class")
+        };
+        let hint = if self.group {
+            "click a package's triangle for its classes"
+        } else {
+            "double-click a class for its instances, right-click for more"
+        };
+        ui.label(
+            RichText::new(format!(
+                "{shown} shown, {} instances, {} of {} shallow; {}; {hint}",
+                thousands(top.iter().map(|l| l.instances).sum()),
+                bytes(top.iter().map(|l| l.shallow).sum()),
+                bytes(total),
+                retained_note(ctx),
+            ))
+            .weak(),
+        );
+        let list_height = if self.instances_of.is_some() {
+            ui.available_height() * 0.55
+        } else {
+            ui.available_height()
+        };
+        let mut sort = self.sort;
+        let (mut open, mut toggle) = (None, None);
+        let heap = ctx.heap().cloned();
+        table_area(ui, "histogram_table", |ui, row_height| {
+            TableBuilder::new(ui)
+                .striped(true)
+                .resizable(true)
+                .sense(egui::Sense::click())
+                .max_scroll_height(list_height)
+                .column(Column::remainder().at_least(240.0).clip(true))
+                .columns(Column::auto().at_least(90.0), 3)
+                .column(Column::auto().at_least(110.0))
+                .header(row_height + 4.0, |mut header| {
+                    sort_headers(&mut header, &mut sort)
+                })
+                .body(|body| {
+                    body.rows(row_height, lines.len(), |mut row| {
+                        let l = &lines[row.index()];
+                        row.set_selected(l.class.is_some() && l.class == self.instances_of);
+                        row.col(|ui| {
+                            ui.horizontal(|ui| {
+                                if l.class.is_none() {
+                                    let open = self.expanded.contains(&l.name);
+                                    if ui
+                                        .small_button(if open { "v" } else { ">" })
+                                        .on_hover_text(count_of(l.classes as u64, "class"))
+                                        .clicked()
+                                    {
+                                        toggle = Some(l.name.clone());
+                                    }
+                                } else if l.nested {
+                                    ui.add_space(24.0);
+                                }
+                                cell_text(ui, &l.name);
+                            });
+                        });
+                        row.col(|ui| {
+                            ui.label(thousands(l.instances));
+                        });
+                        row.col(|ui| {
+                            size_label(ui, l.shallow);
+                        });
+                        row.col(|ui| match l.retained {
+                            Some(r) => {
+                                size_label(ui, r);
+                            }
+                            None => {
+                                ui.label(RichText::new("...").weak());
+                            }
+                        });
+                        row.col(|ui| share_bar(ui, l.shallow, total));
+                        let response = row.response();
+                        match l.class {
+                            Some(c) => {
+                                if response.double_clicked() {
+                                    open = Some(c);
+                                }
+                                if let Some(heap) = &heap {
+                                    response.context_menu(|ui| {
+                                        actions::class_menu(ui, heap, ctx.dump(), c, out)
+                                    });
+                                }
+                            }
+                            None if response.double_clicked() => toggle = Some(l.name.clone()),
+                            None => {}
                         }
                     });
                 });
+        });
+        self.sort = sort;
+        if let Some(p) = toggle {
+            if !self.expanded.remove(&p) {
+                self.expanded.insert(p);
+            }
+        }
+        if let Some(c) = open {
+            self.instances_of = Some(c);
+        }
+        self.instances_ui(ui, ctx, out);
+    }
+
+    /// The rows for the filter, grouping and order.
+    fn make_lines(
+        &self,
+        rows: &[crate::analysis::histogram::Row],
+        regex: &Result<Option<regex::Regex>, String>,
+        retained: Option<&[u64]>,
+        package_retained: Option<&[u64]>,
+        ctx: &ViewContext,
+    ) -> Vec<Line> {
+        let classes: Vec<Line> = rows
+            .iter()
+            .filter(|r| passes(regex, &r.name))
+            .map(|r| Line {
+                name: r.name.clone(),
+                class: Some(ClassIx(r.class)),
+                classes: 0,
+                nested: false,
+                instances: r.instances,
+                shallow: r.shallow,
+                retained: retained.map(|c| c[r.class as usize]),
+            })
+            .collect();
+        let sort = self.sort;
+        let order = |a: &Line, b: &Line| {
+            let o = match sort.column {
+                Col::Class => a.name.cmp(&b.name),
+                Col::Instances => a.instances.cmp(&b.instances),
+                Col::Retained => a.retained.cmp(&b.retained),
+                Col::Shallow | Col::Share => a.shallow.cmp(&b.shallow),
+            };
+            sort.order(o).then_with(|| a.name.cmp(&b.name))
+        };
+        if !self.group {
+            let mut classes = classes;
+            classes.sort_by(order);
+            return classes;
+        }
+        // Packages: retained as a set when known (never the sum of their
+        // classes', which counts shared objects more than once).
+        let names = ctx.heap().map(|h| packages(h).0).unwrap_or_default();
+        let mut groups: BTreeMap<String, (Line, Vec<Line>)> = BTreeMap::new();
+        for l in classes {
+            let p = package(&l.name).to_string();
+            let set = package_retained
+                .zip(names.binary_search(&p).ok())
+                .map(|(r, i)| r[i]);
+            let g = groups.entry(p.clone()).or_insert_with(|| {
+                let line = Line {
+                    name: p,
+                    class: None,
+                    classes: 0,
+                    nested: false,
+                    instances: 0,
+                    shallow: 0,
+                    retained: set,
+                };
+                (line, Vec::new())
             });
-    });
+            g.0.classes += 1;
+            g.0.instances += l.instances;
+            g.0.shallow += l.shallow;
+            g.1.push(Line { nested: true, ..l });
+        }
+        let mut groups: Vec<(Line, Vec<Line>)> = groups.into_values().collect();
+        groups.sort_by(|a, b| order(&a.0, &b.0));
+        let mut out = Vec::new();
+        for (package, mut members) in groups {
+            let open = self.expanded.contains(&package.name);
+            out.push(package);
+            if open {
+                members.sort_by(order);
+                out.extend(members);
+            }
+        }
+        out
+    }
+
+    /// The instances of the chosen class in a table that draws only the
+    /// rows on screen; listed and sorted off the UI thread (a class can
+    /// have millions).
+    fn instances_ui(&mut self, ui: &mut egui::Ui, ctx: &ViewContext, out: &mut Vec<Command>) {
+        let (Some(c), Some(heap)) = (self.instances_of, ctx.heap().cloned()) else {
+            return;
+        };
+        let tree = ctx.tree().cloned();
+        let key = (ctx.dump(), c, self.instance_sort, ctx.retention);
+        let sort = self.instance_sort;
+        self.instances.get(&key, || {
+            let (heap, tree) = (heap.clone(), tree.clone());
+            Task::compute("instances", ctx.waker.clone(), move |_| {
+                let mut list = heap.instances_of(c.0);
+                match sort.column {
+                    InstanceCol::Object => {}
+                    InstanceCol::Shallow => list.sort_by_key(|&o| heap.shallow_size(o)),
+                    InstanceCol::Retained => {
+                        if let Some(t) = &tree {
+                            list.sort_by_key(|&o| t.doms.retained(o));
+                        }
+                    }
+                }
+                if !sort.ascending {
+                    list.reverse();
+                }
+                Arc::new(list)
+            })
+        });
+        ui.separator();
+        ui.horizontal(|ui| {
+            ui.label(RichText::new(format!("Instances of {}", heap.class(c.0).name)).strong());
+            if ui.small_button("close").clicked() {
+                self.instances_of = None;
+            }
+        });
+        // The last list of this class while a new order is being sorted.
+        let Some(list) = self
+            .instances
+            .last()
+            .filter(|(k, _)| k.0 == ctx.dump() && k.1 == c)
+            .map(|(_, l)| l.clone())
+        else {
+            waiting(ui, "Listing the instances");
+            return;
+        };
+        ui.label(RichText::new(count_of(list.len() as u64, "instance")).weak());
+        let mut sort = self.instance_sort;
+        let selection = ctx.doc.selection();
+        table_area(ui, "instances_table", |ui, row_height| {
+            TableBuilder::new(ui)
+                .striped(true)
+                .column(Column::remainder().at_least(300.0).clip(true))
+                .columns(Column::auto().at_least(90.0), 2)
+                .header(row_height + 4.0, |mut header| {
+                    sort_headers(&mut header, &mut sort)
+                })
+                .body(|body| {
+                    body.rows(row_height, list.len(), |mut row| {
+                        let o = ObjectIx(list[row.index()]);
+                        row.set_selected(selection == Some(o));
+                        row.col(|ui| {
+                            object_link(ui, &heap, ctx.dump(), o, out);
+                        });
+                        row.col(|ui| {
+                            size_label(ui, heap.shallow_size(o.0));
+                        });
+                        row.col(|ui| {
+                            if let Some(t) = &tree {
+                                size_label(ui, t.doms.retained(o.0));
+                            }
+                        });
+                    });
+                });
+        });
+        self.instance_sort = sort;
+    }
 }

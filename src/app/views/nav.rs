@@ -1,112 +1,111 @@
-//! The navigation bar (views, back and forward, go to an object) and the
-//! status bar with the loading progress.
+//! The navigation bar (the dumps open, back and forward, the views, go to
+//! an object) and the status bar (loading progress, the dump's figures,
+//! which references retained sizes count, warnings).
 
 use egui::RichText;
 
-use crate::app::{Command, Document, View};
+use super::ViewContext;
+use crate::app::command::{Command, Retention, View};
+use crate::heap::ObjectIx;
 use crate::units::{bytes, thousands};
 
-pub fn ui(
-    ui: &mut egui::Ui,
-    doc: &mut Document,
-    other: Option<&Document>,
-    view: View,
-    out: &mut Vec<Command>,
-) {
-    ui.horizontal(|ui| {
-        // Two dumps open: which one the views show.
-        if let Some(other) = other {
-            ui.label("Dump:");
-            let _ = ui.selectable_label(true, doc.label());
-            if ui
-                .selectable_label(false, other.label())
-                .on_hover_text(if other.is_loading() {
+/// The Go-to-id field's text and its error.
+#[derive(Default)]
+pub struct NavBar {
+    goto: String,
+    error: Option<String>,
+}
+
+impl NavBar {
+    pub fn ui(&mut self, ui: &mut egui::Ui, ctx: &ViewContext, view: View, out: &mut Vec<Command>) {
+        let doc = ctx.doc;
+        // Wraps onto a second line rather than leaving the window.
+        ui.horizontal_wrapped(|ui| {
+            // Two dumps open: which one the views show.
+            if let Some(other) = ctx.other {
+                ui.label("Dump:");
+                let _ = ui.selectable_label(true, doc.label());
+                let hint = if other.is_loading() {
                     "Loading; click to watch it"
                 } else {
                     "Explore this dump instead"
-                })
-                .clicked()
-            {
-                out.push(Command::Activate(other.path.clone()));
+                };
+                if ui
+                    .selectable_label(false, other.label())
+                    .on_hover_text(hint)
+                    .clicked()
+                {
+                    out.push(Command::Activate(other.id));
+                }
+                ui.separator();
+            }
+            let back = ui.add_enabled(doc.can_go_back(), egui::Button::new("<"));
+            if back.on_hover_text("Back (Alt+Left)").clicked() {
+                out.push(Command::Back);
+            }
+            let forward = ui.add_enabled(doc.can_go_forward(), egui::Button::new(">"));
+            if forward.on_hover_text("Forward (Alt+Right)").clicked() {
+                out.push(Command::Forward);
             }
             ui.separator();
-        }
-        if ui
-            .add_enabled(doc.history_pos > 1, egui::Button::new("<"))
-            .on_hover_text("Back (Alt+Left)")
-            .clicked()
-        {
-            out.push(Command::Back);
-        }
-        if ui
-            .add_enabled(doc.history_pos < doc.history.len(), egui::Button::new(">"))
-            .on_hover_text("Forward (Alt+Right)")
-            .clicked()
-        {
-            out.push(Command::Forward);
-        }
-        ui.separator();
-        for v in View::ALL {
-            if ui.selectable_label(view == v, v.title()).clicked() {
-                out.push(Command::Show(v));
+            for v in View::ALL {
+                if ui.selectable_label(view == v, v.title()).clicked() {
+                    out.push(Command::Show(v));
+                }
             }
-        }
-        ui.separator();
-        let label = ui.label("Go to id:");
-        let edit = ui.add(
-            egui::TextEdit::singleline(&mut doc.ui.goto)
-                .desired_width(150.0)
-                .hint_text("0xf0016ab0"),
-        );
-        let edit = edit.labelled_by(label.id);
-        if edit.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter)) {
-            let text = doc.ui.goto.trim().to_string();
-            let id = match text.strip_prefix("0x") {
-                Some(hex) => u64::from_str_radix(hex, 16).ok(),
-                None => text.parse().ok(),
-            };
-            doc.ui.goto_error = None;
-            match (id, &doc.heap) {
-                (Some(id), Some(heap)) => match heap.find(id) {
-                    Some(o) => {
-                        out.push(Command::Select(o));
-                        out.push(Command::Show(View::Inspector));
-                    }
-                    None => doc.ui.goto_error = Some(format!("no object {text}")),
-                },
-                _ => doc.ui.goto_error = Some("expected an id like 0xf0016ab0".to_string()),
+            ui.separator();
+            let label = ui.label("Go to id:");
+            let edit = ui
+                .add(
+                    egui::TextEdit::singleline(&mut self.goto)
+                        .desired_width(130.0)
+                        .hint_text("0xf0016ab0"),
+                )
+                .labelled_by(label.id);
+            if edit.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter)) {
+                self.go(ctx, out);
             }
+            if let Some(e) = &self.error {
+                ui.colored_label(ui.visuals().warn_fg_color, e);
+            }
+        });
+    }
+
+    fn go(&mut self, ctx: &ViewContext, out: &mut Vec<Command>) {
+        let text = self.goto.trim().to_string();
+        let id = match text.strip_prefix("0x") {
+            Some(hex) => u64::from_str_radix(hex, 16).ok(),
+            None => text.parse().ok(),
+        };
+        self.error = None;
+        match (id, ctx.heap()) {
+            (Some(id), Some(heap)) => match heap.find(id) {
+                Some(o) => {
+                    out.push(Command::Select(ctx.dump(), ObjectIx(o)));
+                    out.push(Command::Show(View::Inspector));
+                }
+                None => self.error = Some(format!("no object {text}")),
+            },
+            _ => self.error = Some("expected an id like 0xf0016ab0".to_string()),
         }
-        if let Some(e) = &doc.ui.goto_error {
-            ui.colored_label(ui.visuals().warn_fg_color, e);
-        }
-    });
+    }
 }
 
-/// Loading progress, or the figures of the loaded dump, and warnings.
-pub fn status_ui(ui: &mut egui::Ui, doc: &mut Document) {
+/// Loading progress, or the figures of the loaded dump; the references
+/// retained sizes count; warnings.
+pub fn status_ui(ui: &mut egui::Ui, ctx: &ViewContext, out: &mut Vec<Command>) {
+    let doc = ctx.doc;
     ui.horizontal(|ui| {
-        if let Some(job) = &mut doc.job {
-            let (done, total) = job.progress.counts();
-            let phase = job.progress.phase();
-            let f = job.progress.fraction();
-            if job.phase_started.0 != phase {
-                job.phase_started = (phase, std::time::Instant::now());
-            }
-            // Rate and time left of the current phase.
-            let secs = job.phase_started.1.elapsed().as_secs_f64();
-            ui.ctx()
-                .request_repaint_after(std::time::Duration::from_millis(250));
-            let unit = if phase.in_bytes() {
-                bytes(done)
-            } else {
-                format!("{} objects", thousands(done))
-            };
-            let phase_label = phase.describe(total);
+        if let Some((progress, secs)) = doc.load_progress() {
+            let (done, total) = progress.counts();
+            let phase = progress.phase();
+            let f = progress.fraction();
+            ui.ctx().request_repaint_after(std::time::Duration::from_millis(250));
+            let unit = if phase.in_bytes() { bytes(done) } else { format!("{} objects", thousands(done)) };
             ui.add(
                 egui::ProgressBar::new(f)
                     .desired_width(260.0)
-                    .text(format!("{phase_label}: {:.0}%", f * 100.0)),
+                    .text(format!("{}: {:.0}%", phase.describe(total), f * 100.0)),
             );
             let rate = if secs > 0.0 { done as f64 / secs } else { 0.0 };
             let left = if f > 0.01 {
@@ -121,7 +120,7 @@ pub fn status_ui(ui: &mut egui::Ui, doc: &mut Document) {
             };
             ui.label(format!("{unit} done, {rate_text}{left}"));
             if ui.button("Cancel").clicked() {
-                job.progress.cancel();
+                doc.cancel_load();
             }
         } else if let Some(heap) = &doc.heap {
             ui.label(format!(
@@ -133,13 +132,28 @@ pub fn status_ui(ui: &mut egui::Ui, doc: &mut Document) {
             if !doc.timings.is_empty() {
                 let total: f64 = doc.timings.iter().map(|t| t.1).sum();
                 ui.separator();
-                ui.label(format!("loaded in {total:.1} s")).on_hover_text(
-                    doc.timings
-                        .iter()
-                        .map(|(n, t)| format!("{n}: {t:.2} s"))
-                        .collect::<Vec<_>>()
-                        .join("\n"),
-                );
+                let steps: Vec<String> = doc.timings.iter().map(|(n, t)| format!("{n}: {t:.2} s")).collect();
+                ui.label(format!("loaded in {total:.1} s")).on_hover_text(steps.join("\n"));
+            }
+        }
+        if doc.heap.is_some() {
+            ui.separator();
+            ui.label("Retained over:").on_hover_text(
+                "All references: as Eclipse MAT's dominator tree (weak, soft, phantom and finalizer references keep objects). \
+                 Strong only: what a garbage collection would keep; comparisons use it.",
+            );
+            for r in Retention::BOTH {
+                let text = match r {
+                    Retention::All => "all references",
+                    Retention::Strong => "strong only",
+                };
+                if ui.selectable_label(ctx.retention == r, text).clicked() && ctx.retention != r {
+                    out.push(Command::Retain(r));
+                }
+            }
+            if let Some(p) = doc.strong_progress() {
+                ui.label(RichText::new(format!("computing: {:.0}%", p.fraction() * 100.0)).weak());
+                ui.ctx().request_repaint_after(std::time::Duration::from_millis(250));
             }
         }
         if !doc.warnings.is_empty() {

@@ -3,13 +3,15 @@
 
 use egui::RichText;
 
-use super::waiting;
+use super::{ViewContext, waiting};
+use crate::app::command::{Command, View};
 use crate::app::widgets::{count_label, object_link, size_label};
-use crate::app::{Command, Document, View};
+use crate::heap::ObjectIx;
 use crate::hprof::Compression;
 use crate::units::{bytes, thousands};
 
-pub fn ui(ui: &mut egui::Ui, doc: &mut Document, out: &mut Vec<Command>) {
+pub fn ui(ui: &mut egui::Ui, ctx: &ViewContext, out: &mut Vec<Command>) {
+    let doc = ctx.doc;
     let Some(heap) = doc.heap.clone() else {
         waiting(ui, "Reading the dump");
         return;
@@ -17,7 +19,7 @@ pub fn ui(ui: &mut egui::Ui, doc: &mut Document, out: &mut Vec<Command>) {
     egui::ScrollArea::vertical()
         .auto_shrink([false, false])
         .show(ui, |ui| {
-            ui.heading(doc.file_name());
+            ui.heading(&doc.name);
             ui.add_space(4.0);
             heap_dump_ui(ui, &heap, out);
             if let Some(report) = &doc.finalizers {
@@ -90,9 +92,9 @@ pub fn ui(ui: &mut egui::Ui, doc: &mut Document, out: &mut Vec<Command>) {
                     size_label(ui, census.shallow_total());
                     ui.end_row();
                     ui.label("Unreachable");
-                    match &doc.doms {
-                        Some(d) => {
-                            ui.label(format!("{} objects", thousands(d.unreachable())));
+                    match ctx.tree() {
+                        Some(t) => {
+                            ui.label(format!("{} objects", thousands(t.doms.unreachable())));
                         }
                         None => {
                             ui.label(egui::RichText::new("computing...").weak());
@@ -115,8 +117,10 @@ pub fn ui(ui: &mut egui::Ui, doc: &mut Document, out: &mut Vec<Command>) {
                 });
             ui.add_space(12.0);
             ui.label(RichText::new("Biggest objects").strong());
-            match (&doc.doms, &doc.children) {
-                (Some(doms), Some(children)) => {
+            ui.label(RichText::new(super::retained_note(ctx)).weak());
+            match ctx.tree() {
+                Some(tree) => {
+                    let (doms, children) = (&tree.doms, &tree.children);
                     let total = doms.reachable_bytes();
                     egui::Grid::new("biggest")
                         .num_columns(3)
@@ -130,7 +134,7 @@ pub fn ui(ui: &mut egui::Ui, doc: &mut Document, out: &mut Vec<Command>) {
                             for &o in children.roots().iter().take(10) {
                                 size_label(ui, doms.retained(o));
                                 crate::app::widgets::share_bar(ui, doms.retained(o), total);
-                                object_link(ui, &heap, o, out);
+                                object_link(ui, &heap, ctx.dump(), ObjectIx(o), out);
                                 ui.end_row();
                             }
                         });
@@ -138,7 +142,7 @@ pub fn ui(ui: &mut egui::Ui, doc: &mut Document, out: &mut Vec<Command>) {
                         out.push(Command::Show(View::Dominators));
                     }
                 }
-                _ => waiting(ui, "Computing retained sizes"),
+                None => waiting(ui, "Computing retained sizes"),
             }
             if !doc.warnings.is_empty() {
                 ui.add_space(12.0);

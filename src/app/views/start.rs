@@ -4,7 +4,7 @@ use std::path::PathBuf;
 
 use egui::RichText;
 
-use crate::app::Command;
+use crate::app::command::{Command, Purpose};
 
 pub fn ui(ui: &mut egui::Ui, recent: &[PathBuf], out: &mut Vec<Command>) {
     ui.vertical_centered(|ui| {
@@ -16,7 +16,7 @@ pub fn ui(ui: &mut egui::Ui, recent: &[PathBuf], out: &mut Vec<Command>) {
             .button(RichText::new("Open a heap dump...").size(18.0))
             .clicked()
         {
-            out.push(Command::OpenDialog);
+            out.push(Command::Choose(Purpose::Open));
         }
         ui.add_space(8.0);
         if ui
