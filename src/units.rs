@@ -18,7 +18,8 @@ pub fn count_of(n: u64, noun: &str) -> String {
     if n == 1 {
         format!("1 {noun}")
     } else {
-        format!("{} {noun}s", thousands(n))
+        let plural = if noun.ends_with('s') { "es" } else { "s" };
+        format!("{} {noun}{plural}", thousands(n))
     }
 }
 

@@ -326,10 +326,18 @@ pub struct DominatorRow {
 /// tree first, `o` counts under the GC roots (`class: None`). Unreachable
 /// objects of the set have no dominator and are left out.
 pub fn immediate_dominators(heap: &Heap, doms: &Dominators, objects: &[u32]) -> Vec<DominatorRow> {
-    let mut members: rustc_hash::FxHashSet<u32> = objects.iter().copied().collect();
-    members.retain(|&o| doms.idom(o) != Idom::Unreachable);
-    let mut distinct: Vec<u32> = members.iter().copied().collect();
+    // The reachable members: a bitset over all objects, and each once.
+    let mut bits = vec![0u64; doms.idom.len().div_ceil(64)];
+    let mut distinct: Vec<u32> = Vec::with_capacity(objects.len());
+    for &o in objects {
+        let (word, bit) = (o as usize / 64, 1u64 << (o % 64));
+        if bits[word] & bit == 0 && doms.idom(o) != Idom::Unreachable {
+            bits[word] |= bit;
+            distinct.push(o);
+        }
+    }
     distinct.sort_unstable();
+    let is_member = |o: u32| bits[o as usize / 64] & (1 << (o % 64)) != 0;
     // Per (object, class): the first object at or above it on the
     // dominator chain that is not in the set and not of that class, or
     // NO_DOMINATOR for the top of the tree.
@@ -348,7 +356,7 @@ pub fn immediate_dominators(heap: &Heap, doms: &Dominators, objects: &[u32]) -> 
             if let Some(&known) = memo.get(&(d, c)) {
                 break known;
             }
-            if !members.contains(&d) && heap.class_of(d) != c {
+            if !is_member(d) && heap.class_of(d) != c {
                 break d;
             }
             path.push(d);

@@ -139,7 +139,9 @@ impl CompareView {
             .show(ui, |ui| match self.section {
                 Section::Classes => tables::classes_ui(ui, &diff, self, ids, out),
                 Section::Owners => tables::owners_ui(ui, &diff, self, ids, out),
-                Section::Finalizers => tables::finalizers_ui(ui, &diff, c.current, out),
+                Section::Finalizers => {
+                    super::compare_finalizers::finalizers_ui(ui, &diff, c.current, out)
+                }
             });
     }
 

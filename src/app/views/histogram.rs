@@ -9,15 +9,15 @@ use std::sync::Arc;
 use egui::RichText;
 use egui_extras::{Column, TableBuilder};
 
+use super::instances::InstanceList;
 use super::{ViewContext, retained_note, waiting};
 use crate::app::actions;
 use crate::app::command::{Command, DumpId, Retention};
 use crate::app::task::{Keyed, Task};
 use crate::app::widgets::{
-    Columns, Sort, cell_text, class_filter, object_link, passes, share_bar, size_label,
-    sort_headers, table_area,
+    Columns, Sort, class_filter, passes, share_bar, size_label, sort_headers, table_area,
 };
-use crate::heap::{ClassIx, Heap, ObjectIx};
+use crate::heap::{ClassIx, Heap};
 use crate::units::{bytes, count_of, thousands};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -60,31 +60,6 @@ impl Columns for Col {
     }
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum InstanceCol {
-    Object,
-    Shallow,
-    Retained,
-}
-
-impl Columns for InstanceCol {
-    const ALL: &'static [InstanceCol] = &[
-        InstanceCol::Object,
-        InstanceCol::Shallow,
-        InstanceCol::Retained,
-    ];
-    fn title(self) -> &'static str {
-        match self {
-            InstanceCol::Object => "Object",
-            InstanceCol::Shallow => "Shallow",
-            InstanceCol::Retained => "Retained",
-        }
-    }
-    fn is_text(self) -> bool {
-        self == InstanceCol::Object
-    }
-}
-
 /// A row: a class, a package, or a class under its expanded package.
 struct Line {
     name: String,
@@ -110,8 +85,6 @@ struct LinesKey {
     package_retained: bool,
 }
 
-type InstancesKey = (DumpId, ClassIx, Sort<InstanceCol>, Retention);
-
 pub struct HistogramView {
     filter: String,
     sort: Sort<Col>,
@@ -120,9 +93,7 @@ pub struct HistogramView {
     lines: Option<(LinesKey, Arc<Vec<Line>>)>,
     /// Per package (in name order): its retained size as a set.
     package_retained: Keyed<(DumpId, Retention), Arc<Vec<u64>>>,
-    instances_of: Option<ClassIx>,
-    instance_sort: Sort<InstanceCol>,
-    instances: Keyed<InstancesKey, Arc<Vec<u32>>>,
+    instances: InstanceList,
 }
 
 impl Default for HistogramView {
@@ -134,9 +105,7 @@ impl Default for HistogramView {
             expanded: HashSet::new(),
             lines: None,
             package_retained: Keyed::default(),
-            instances_of: None,
-            instance_sort: Sort::by(InstanceCol::Retained),
-            instances: Keyed::default(),
+            instances: InstanceList::default(),
         }
     }
 }
@@ -175,12 +144,12 @@ fn packages(heap: &Heap) -> (Vec<String>, Vec<u32>) {
 impl HistogramView {
     /// Lists the instances of `class` below the table.
     pub fn show_instances(&mut self, class: ClassIx) {
-        self.instances_of = Some(class);
+        self.instances.class = Some(class);
     }
 
     /// The instances of the class listed are known (for the benchmark).
     pub fn instances_listed(&self) -> bool {
-        self.instances.last().is_some()
+        self.instances.is_listed()
     }
 
     pub fn filter(&self) -> &str {
@@ -278,7 +247,7 @@ impl HistogramView {
             ))
             .weak(),
         );
-        let list_height = if self.instances_of.is_some() {
+        let list_height = if self.instances.class.is_some() {
             ui.available_height() * 0.55
         } else {
             ui.available_height()
@@ -290,7 +259,6 @@ impl HistogramView {
             TableBuilder::new(ui)
                 .striped(true)
                 .resizable(true)
-                .sense(egui::Sense::click())
                 .max_scroll_height(list_height)
                 .column(Column::remainder().at_least(240.0).clip(true))
                 .columns(Column::auto().at_least(90.0), 3)
@@ -301,7 +269,10 @@ impl HistogramView {
                 .body(|body| {
                     body.rows(row_height, lines.len(), |mut row| {
                         let l = &lines[row.index()];
-                        row.set_selected(l.class.is_some() && l.class == self.instances_of);
+                        row.set_selected(l.class.is_some() && l.class == self.instances.class);
+                        // The name takes clicks itself: its rect is this
+                        // frame's, where the row's comes from the last.
+                        let mut name = None;
                         row.col(|ui| {
                             ui.horizontal(|ui| {
                                 if l.class.is_none() {
@@ -316,7 +287,10 @@ impl HistogramView {
                                 } else if l.nested {
                                     ui.add_space(24.0);
                                 }
-                                cell_text(ui, &l.name);
+                                let label = egui::Label::new(&l.name)
+                                    .truncate()
+                                    .sense(egui::Sense::click());
+                                name = Some(ui.add(label));
                             });
                         });
                         row.col(|ui| {
@@ -334,7 +308,7 @@ impl HistogramView {
                             }
                         });
                         row.col(|ui| share_bar(ui, l.shallow, total));
-                        let response = row.response();
+                        let response = name.expect("drawn");
                         match l.class {
                             Some(c) => {
                                 if response.double_clicked() {
@@ -359,9 +333,9 @@ impl HistogramView {
             }
         }
         if let Some(c) = open {
-            self.instances_of = Some(c);
+            self.instances.class = Some(c);
         }
-        self.instances_ui(ui, ctx, out);
+        self.instances.ui(ui, ctx, out);
     }
 
     /// The rows for the filter, grouping and order.
@@ -439,83 +413,5 @@ impl HistogramView {
             }
         }
         out
-    }
-
-    /// The instances of the chosen class in a table that draws only the
-    /// rows on screen; listed and sorted off the UI thread (a class can
-    /// have millions).
-    fn instances_ui(&mut self, ui: &mut egui::Ui, ctx: &ViewContext, out: &mut Vec<Command>) {
-        let (Some(c), Some(heap)) = (self.instances_of, ctx.heap().cloned()) else {
-            return;
-        };
-        let tree = ctx.tree().cloned();
-        let key = (ctx.dump(), c, self.instance_sort, ctx.retention);
-        let sort = self.instance_sort;
-        self.instances.get(&key, || {
-            let (heap, tree) = (heap.clone(), tree.clone());
-            Task::compute("instances", ctx.waker.clone(), move |_| {
-                let mut list = heap.instances_of(c.0);
-                match sort.column {
-                    InstanceCol::Object => {}
-                    InstanceCol::Shallow => list.sort_by_key(|&o| heap.shallow_size(o)),
-                    InstanceCol::Retained => {
-                        if let Some(t) = &tree {
-                            list.sort_by_key(|&o| t.doms.retained(o));
-                        }
-                    }
-                }
-                if !sort.ascending {
-                    list.reverse();
-                }
-                Arc::new(list)
-            })
-        });
-        ui.separator();
-        ui.horizontal(|ui| {
-            ui.label(RichText::new(format!("Instances of {}", heap.class(c.0).name)).strong());
-            if ui.small_button("close").clicked() {
-                self.instances_of = None;
-            }
-        });
-        // The last list of this class while a new order is being sorted.
-        let Some(list) = self
-            .instances
-            .last()
-            .filter(|(k, _)| k.0 == ctx.dump() && k.1 == c)
-            .map(|(_, l)| l.clone())
-        else {
-            waiting(ui, "Listing the instances");
-            return;
-        };
-        ui.label(RichText::new(count_of(list.len() as u64, "instance")).weak());
-        let mut sort = self.instance_sort;
-        let selection = ctx.doc.selection();
-        table_area(ui, "instances_table", |ui, row_height| {
-            TableBuilder::new(ui)
-                .striped(true)
-                .column(Column::remainder().at_least(300.0).clip(true))
-                .columns(Column::auto().at_least(90.0), 2)
-                .header(row_height + 4.0, |mut header| {
-                    sort_headers(&mut header, &mut sort)
-                })
-                .body(|body| {
-                    body.rows(row_height, list.len(), |mut row| {
-                        let o = ObjectIx(list[row.index()]);
-                        row.set_selected(selection == Some(o));
-                        row.col(|ui| {
-                            object_link(ui, &heap, ctx.dump(), o, out);
-                        });
-                        row.col(|ui| {
-                            size_label(ui, heap.shallow_size(o.0));
-                        });
-                        row.col(|ui| {
-                            if let Some(t) = &tree {
-                                size_label(ui, t.doms.retained(o.0));
-                            }
-                        });
-                    });
-                });
-        });
-        self.instance_sort = sort;
     }
 }

@@ -3,11 +3,13 @@
 //! [`Command`]s for anything that changes the app.
 
 pub mod compare;
+mod compare_finalizers;
 mod compare_tables;
 pub mod dominators;
 pub mod finalizers;
 pub mod histogram;
 pub mod inspector;
+mod instances;
 pub mod nav;
 pub mod overview;
 pub mod query;
