@@ -96,18 +96,6 @@ impl HeapscopeApp {
         }
     }
 
-    /// An app showing a document loaded in advance.
-    pub fn with_document(doc: Document, view: View) -> HeapscopeApp {
-        let mut app = HeapscopeApp::new(None);
-        app.next_id = doc.id.0 + 1;
-        app.shown = Some(Tab {
-            doc,
-            views: Views::default(),
-        });
-        app.view = view;
-        app
-    }
-
     /// The dump shown.
     pub fn doc(&self) -> Option<&Document> {
         self.shown.as_ref().map(|t| &t.doc)
@@ -124,15 +112,6 @@ impl HeapscopeApp {
 
     pub fn views_mut(&mut self) -> Option<&mut Views> {
         self.shown.as_mut().map(|t| &mut t.views)
-    }
-
-    /// Opens a second document beside the shown one (for screenshots).
-    pub fn set_other(&mut self, doc: Document) {
-        self.next_id = self.next_id.max(doc.id.0 + 1);
-        self.other = Some(Tab {
-            doc,
-            views: Views::default(),
-        });
     }
 
     fn new_id(&mut self) -> DumpId {
@@ -425,14 +404,6 @@ impl HeapscopeApp {
             c.poll(base, cur, &self.waker);
         }
         self.poll_choosers(ctx);
-    }
-
-    /// Some task the window waits for is still running (for screenshots).
-    pub fn busy(&self) -> bool {
-        let docs = self.doc().into_iter().chain(self.other());
-        docs.into_iter()
-            .any(|d| d.is_loading() || d.strong_progress().is_some())
-            || self.why_alive.is_running()
     }
 
     /// The whole window, for eframe and for offscreen rendering.

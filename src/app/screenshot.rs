@@ -6,7 +6,7 @@ use std::path::Path;
 
 use super::command::{Command, DumpId, Retention, View};
 use super::views::compare::Section;
-use super::{Comparison, Document, HeapscopeApp, Tree, load_heap_dump};
+use super::{Comparison, Document, HeapscopeApp, Tab, Tree, Views, load_heap_dump};
 use crate::analysis::diff;
 use crate::heap::{ClassIx, ObjectIx};
 use crate::progress::Progress;
@@ -118,4 +118,36 @@ pub fn compare_documents(baseline: &Document, current: &Document) -> Result<Comp
     };
     let result = diff::compare(&snapshot(baseline)?, &snapshot(current)?);
     Ok(Comparison::from_diff(baseline.id, current.id, result))
+}
+
+/// What screenshots and tests need of the app.
+impl HeapscopeApp {
+    /// An app showing a document loaded in advance.
+    pub fn with_document(doc: Document, view: View) -> HeapscopeApp {
+        let mut app = HeapscopeApp::new(None);
+        app.next_id = doc.id.0 + 1;
+        app.shown = Some(Tab {
+            doc,
+            views: Views::default(),
+        });
+        app.view = view;
+        app
+    }
+
+    /// Opens a second document beside the shown one (for screenshots).
+    pub fn set_other(&mut self, doc: Document) {
+        self.next_id = self.next_id.max(doc.id.0 + 1);
+        self.other = Some(Tab {
+            doc,
+            views: Views::default(),
+        });
+    }
+
+    /// Some task the window waits for is still running (for screenshots).
+    pub fn busy(&self) -> bool {
+        let docs = self.doc().into_iter().chain(self.other());
+        docs.into_iter()
+            .any(|d| d.is_loading() || d.strong_progress().is_some())
+            || self.why_alive.is_running()
+    }
 }
