@@ -156,7 +156,7 @@ impl Chooser {
                     } else {
                         (
                             entry.name.clone(),
-                            entry.size.map(human_size).unwrap_or_default(),
+                            entry.size.map(crate::units::bytes).unwrap_or_default(),
                         )
                     };
                     let selected = !entry.is_dir && Path::new(self.path_text.trim()) == path;
@@ -274,25 +274,6 @@ fn is_heap_dump(name: &str) -> bool {
     DUMP_SUFFIXES.iter().any(|suffix| name.ends_with(suffix))
 }
 
-/// `1536` → `"1.5 KiB"`; bytes below 1 KiB are shown exactly.
-pub fn human_size(bytes: u64) -> String {
-    const UNITS: [&str; 6] = ["KiB", "MiB", "GiB", "TiB", "PiB", "EiB"];
-    if bytes < 1024 {
-        return format!("{bytes} B");
-    }
-    let mut value = bytes as f64 / 1024.0;
-    let mut unit = 0;
-    while value >= 1024.0 && unit + 1 < UNITS.len() {
-        value /= 1024.0;
-        unit += 1;
-    }
-    if value < 10.0 {
-        format!("{value:.1} {}", UNITS[unit])
-    } else {
-        format!("{value:.0} {}", UNITS[unit])
-    }
-}
-
 /// What the desktop's file dialog answered.
 pub enum Portal {
     Picked(PathBuf),
@@ -302,7 +283,13 @@ pub enum Portal {
 }
 
 /// Asks the desktop portal for a file (blocks until the dialog closes).
+/// rfd answers `None` both to a cancel and when no dialog could be shown,
+/// so the portal is asked first whether it has a file chooser.
 pub fn portal_pick(title: &str) -> Portal {
+    if let Err(why) = file_chooser_portal(std::time::Duration::from_secs(5)) {
+        log_once(&why);
+        return Portal::Unavailable;
+    }
     let started = std::time::Instant::now();
     let picked = rfd::FileDialog::new()
         .set_title(title)
@@ -311,24 +298,84 @@ pub fn portal_pick(title: &str) -> Portal {
         .pick_file();
     match picked {
         Some(p) => Portal::Picked(p),
-        // Faster than anyone closes a dialog: none was shown.
+        // Faster than anyone closes a dialog: the portal showed none.
         None if started.elapsed() < std::time::Duration::from_millis(400) => Portal::Unavailable,
         None => Portal::Cancelled,
+    }
+}
+
+fn log_once(why: &str) {
+    static SAID: std::sync::Once = std::sync::Once::new();
+    SAID.call_once(|| {
+        eprintln!("heapscope: no desktop file dialog ({why}); using the built-in chooser")
+    });
+}
+
+const PORTAL: &str = "org.freedesktop.portal.Desktop";
+
+/// The version of the portal's FileChooser, asked on the session bus (which
+/// starts the portal if it is installed, as rfd's own call would); gives up
+/// after `timeout`.
+fn file_chooser_portal(timeout: std::time::Duration) -> Result<u32, String> {
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::Builder::new()
+        .name("heapscope-portal-check".into())
+        .spawn(move || {
+            let _ = tx.send(block_on(portal_version(timeout)));
+        })
+        .map_err(|e| e.to_string())?;
+    rx.recv_timeout(timeout)
+        .unwrap_or_else(|_| Err(format!("no answer from {PORTAL} in {timeout:?}")))
+}
+
+async fn portal_version(timeout: std::time::Duration) -> Result<u32, String> {
+    let conn = zbus::conn::Builder::session()
+        .map_err(|e| format!("no session bus: {e}"))?
+        .method_timeout(timeout)
+        .build()
+        .await
+        .map_err(|e| format!("no session bus: {e}"))?;
+    let reply = conn
+        .call_method(
+            Some(PORTAL),
+            "/org/freedesktop/portal/desktop",
+            Some("org.freedesktop.DBus.Properties"),
+            "Get",
+            &("org.freedesktop.portal.FileChooser", "version"),
+        )
+        .await
+        .map_err(|e| format!("{PORTAL} has no FileChooser: {e}"))?;
+    let value: zbus::zvariant::OwnedValue = reply
+        .body()
+        .deserialize()
+        .map_err(|e| format!("bad reply from {PORTAL}: {e}"))?;
+    u32::try_from(value).map_err(|e| format!("bad FileChooser version: {e}"))
+}
+
+/// Runs a future on this thread (zbus with async-io drives its I/O on
+/// threads of its own: parking until woken is enough).
+fn block_on<F: std::future::Future>(future: F) -> F::Output {
+    use std::task::{Context, Poll, Wake, Waker};
+    struct Unpark(std::thread::Thread);
+    impl Wake for Unpark {
+        fn wake(self: std::sync::Arc<Self>) {
+            self.0.unpark();
+        }
+    }
+    let waker = Waker::from(std::sync::Arc::new(Unpark(std::thread::current())));
+    let mut cx = Context::from_waker(&waker);
+    let mut future = std::pin::pin!(future);
+    loop {
+        match future.as_mut().poll(&mut cx) {
+            Poll::Ready(output) => return output,
+            Poll::Pending => std::thread::park(),
+        }
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn sizes() {
-        assert_eq!(human_size(0), "0 B");
-        assert_eq!(human_size(1023), "1023 B");
-        assert_eq!(human_size(1536), "1.5 KiB");
-        assert_eq!(human_size(200 * 1024 * 1024), "200 MiB");
-        assert_eq!(human_size(u64::MAX), "16 EiB");
-    }
 
     #[test]
     fn dump_names() {

@@ -316,10 +316,10 @@ impl FinalizerView {
         table_area(ui, "finalizer_entries", |ui, row_height| {
             TableBuilder::new(ui)
                 .striped(true)
-                .column(Column::auto().at_least(300.0).clip(true))
-                .column(Column::auto().at_least(180.0))
-                .column(Column::auto().at_least(90.0))
-                .column(Column::remainder().at_least(240.0).clip(true))
+                .column(Column::initial(300.0).at_least(200.0).clip(true))
+                .column(Column::auto().at_least(140.0))
+                .column(Column::auto().at_least(80.0))
+                .column(Column::remainder().at_least(160.0).clip(true))
                 .header(row_height + 4.0, |mut header| {
                     sort_headers(&mut header, &mut sort)
                 })

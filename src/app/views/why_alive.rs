@@ -41,7 +41,7 @@ pub fn paths_ui(
             .show(ui, |ui| {
                 for (depth, f) in fold_runs(&p.steps, heap, KEEP).into_iter().enumerate() {
                     ui.horizontal(|ui| {
-                        ui.add_space(depth.min(12) as f32 * 8.0);
+                        ui.add_space(depth.min(8) as f32 * 6.0);
                         match f {
                             Folded::Step(k) => {
                                 let s = &p.steps[k];
