@@ -214,3 +214,13 @@ pub fn sort_headers<C: Columns>(header: &mut egui_extras::TableRow<'_, '_>, sort
 pub fn cell_text(ui: &mut Ui, text: &str) -> Response {
     ui.add(egui::Label::new(text).truncate())
 }
+
+/// Lines for a tooltip, at most `max` of them and a last one saying how
+/// many more (a tooltip taller than the window shows nothing useful).
+pub fn tooltip_lines(lines: &[String], max: usize) -> String {
+    let mut text = lines[..lines.len().min(max)].join("\n");
+    if lines.len() > max {
+        text.push_str(&format!("\n... and {} more", lines.len() - max));
+    }
+    text
+}

@@ -6,7 +6,9 @@ use egui_extras::{Column, TableBuilder};
 use super::compare::CompareView;
 use crate::analysis::diff::{ClassDelta, Diff, OwnerDelta, Presence, delta};
 use crate::app::command::{Command, DumpId, View};
-use crate::app::widgets::{Columns, Sort, class_filter, passes, sort_headers, table_area};
+use crate::app::widgets::{
+    Columns, Sort, class_filter, passes, sort_headers, table_area, tooltip_lines,
+};
 use crate::heap::{ClassIx, ObjectIx};
 use crate::report::diff::{path_text, percent};
 use crate::units::{bytes, signed, signed_bytes, thousands};
@@ -410,7 +412,8 @@ pub(super) fn owners_ui(
                                 format!("{} {n} ({})", signed(*objects), signed_bytes(*shallow))
                             })
                             .collect();
-                        ui.label(growth_text(o, 3)).on_hover_text(all.join("\n"));
+                        ui.label(growth_text(o, 3))
+                            .on_hover_text(tooltip_lines(&all, 25));
                     });
                     row.col(|ui| {
                         ui.horizontal(|ui| {

@@ -160,7 +160,7 @@ pub fn status_ui(ui: &mut egui::Ui, ctx: &ViewContext, out: &mut Vec<Command>) {
             ui.separator();
             let text = RichText::new(crate::units::count_of(doc.warnings.len() as u64, "warning"))
                 .color(ui.visuals().warn_fg_color);
-            ui.label(text).on_hover_text(doc.warnings.join("\n"));
+            ui.label(text).on_hover_text(crate::app::widgets::tooltip_lines(&doc.warnings, 20));
         }
     });
 }
