@@ -55,7 +55,15 @@ pub fn ui(ui: &mut egui::Ui, ctx: &ViewContext, out: &mut Vec<Command>) {
                 .striped(true)
                 .show(ui, |ui| {
                     ui.label("File");
-                    ui.add(egui::Label::new(doc.path.display().to_string()).wrap());
+                    let mut file = doc.path.display().to_string();
+                    if doc
+                        .path
+                        .file_name()
+                        .is_some_and(|n| n.to_string_lossy() != doc.name)
+                    {
+                        file.push_str(" (the built-in demo, unpacked while it is open)");
+                    }
+                    ui.add(egui::Label::new(file).wrap());
                     ui.end_row();
                     ui.label("Format");
                     let compression = match heap.dump().compression() {
