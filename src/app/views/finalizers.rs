@@ -10,6 +10,7 @@ use egui_extras::{Column, TableBuilder};
 use super::{ViewContext, waiting};
 use crate::analysis::dominators::Dominators;
 use crate::analysis::finalizers::{Entry, FinalizerReport, State};
+use crate::app::actions;
 use crate::app::command::{Command, DumpId, Retention};
 use crate::app::widgets::{
     Columns, Sort, cell_text, object_link, size_label, sort_headers, table_area,
@@ -236,12 +237,13 @@ impl FinalizerView {
                         let class = ClassIx(row.class);
                         r.col(|ui| {
                             let chosen = self.class == Some(class);
-                            if ui
-                                .selectable_label(chosen, &heap.class(row.class).name)
-                                .clicked()
-                            {
+                            let name = ui.selectable_label(chosen, &heap.class(row.class).name);
+                            if name.clicked() {
                                 out.push(Command::FinalizerClass(dump, class));
                             }
+                            name.context_menu(|ui| {
+                                actions::class_menu(ui, &heap, dump, class, out)
+                            });
                         });
                         for n in [
                             row.finalizers,
