@@ -329,6 +329,14 @@ fn threads_table_filters_and_finalizers_list_their_objects() {
         .query_all_by_label_contains("TimerLeakDemo$PgPreparedStatement 0x")
         .count();
     assert!(rows >= 8, "only {rows} objects listed at 1024x700");
+    // 6: a header cut at this width shows its whole title on hover.
+    h.get_by_label_contains("Kept only by").hover();
+    // egui waits half a second before showing a tooltip.
+    h.run_steps(60);
+    assert!(
+        has(&h, "Kept only by finalization: the retained size"),
+        "no tooltip on the cut header"
+    );
 }
 
 /// The actions of the context menu: paths with an exclusion preset,
