@@ -5,57 +5,20 @@
 #![cfg(feature = "gui")]
 
 mod common;
-mod jdk;
 
-use std::time::{Duration, Instant};
+use common::window::{Window, harness, open_demo, wait_for};
+mod jdk;
 
 use egui_kittest::Harness;
 use egui_kittest::kittest::{NodeT, Queryable};
 use heapscope::app::{HeapscopeApp, HistogramCol as Col, Retention, Sort, View};
-
-fn harness() -> Harness<'static, HeapscopeApp> {
-    Harness::builder()
-        .with_size(egui::vec2(1400.0, 900.0))
-        .build_ui_state(
-            |ui, app: &mut HeapscopeApp| app.window_ui(ui),
-            HeapscopeApp::new(None),
-        )
-}
-
-/// Steps the app until `done` holds (background jobs report in between).
-fn wait_for(
-    h: &mut Harness<'static, HeapscopeApp>,
-    what: &str,
-    done: impl Fn(&HeapscopeApp) -> bool,
-) {
-    let start = Instant::now();
-    while !done(h.state()) {
-        assert!(
-            start.elapsed() < Duration::from_secs(60),
-            "timed out waiting for {what}"
-        );
-        h.step();
-        std::thread::sleep(Duration::from_millis(10));
-    }
-    h.run_steps(2);
-}
-
-fn open_demo(h: &mut Harness<'static, HeapscopeApp>) {
-    h.run_steps(2);
-    h.get_by_label("Open demo dump").click();
-    wait_for(h, "the demo dump to load", |app| {
-        app.doc().is_some_and(|d| !d.is_loading())
-    });
-    let doc = h.state().doc().unwrap();
-    assert!(doc.error.is_none(), "{:?}", doc.error);
-}
 
 /// The walk of the motivating case: Overview's finalizer headline, the
 /// class whose finalizers dominate, one of its objects, and in the "why
 /// alive" panel its path through the timer's TaskQueue to the timer thread.
 #[test]
 fn from_the_finalizer_headline_to_the_timer_thread() {
-    let mut h = harness();
+    let mut h = harness(1400.0, 900.0);
     open_demo(&mut h);
     assert_eq!(h.state().view, View::Overview);
     // 1: the headline.
@@ -81,7 +44,8 @@ fn from_the_finalizer_headline_to_the_timer_thread() {
         .next()
         .unwrap()
         .click();
-    wait_for(&mut h, "the paths to GC roots", |app| {
+    wait_for(&mut h, "the paths to GC roots", |h| {
+        let app = h.state();
         let doc = app.doc().unwrap();
         let selected = doc.selection().map(|o| (doc.id, o));
         selected.is_some() && app.why_alive.shown() == selected && !app.why_alive.is_running()
@@ -111,7 +75,7 @@ fn from_the_finalizer_headline_to_the_timer_thread() {
 
 #[test]
 fn histogram_sorts_and_filters() {
-    let mut h = harness();
+    let mut h = harness(1400.0, 900.0);
     open_demo(&mut h);
     h.get_by_label("Histogram").click();
     h.run_steps(2);
@@ -162,7 +126,7 @@ fn histogram_sorts_and_filters() {
 
 #[test]
 fn every_view_draws_the_loaded_dump() {
-    let mut h = harness();
+    let mut h = harness(1400.0, 900.0);
     open_demo(&mut h);
     for (tab, expect) in [
         ("Dominator tree", "reachable objects"),
@@ -218,7 +182,7 @@ fn packaging_uses_one_app_id() {
 /// made once for its order and filter.
 #[test]
 fn dominator_tree_filters_and_sorts_its_top_level() {
-    let mut h = harness();
+    let mut h = harness(1400.0, 900.0);
     open_demo(&mut h);
     h.get_by_label("Dominator tree").click();
     h.run_steps(2);
@@ -297,11 +261,12 @@ fn compare_two_dumps_and_open_the_owner_of_the_growth() {
     let dir = tempfile::tempdir().unwrap();
     let (before, after) = jdk::dump_twice(&jdk::system_jdk(), dir.path());
 
-    let mut h = harness();
+    let mut h = harness(1400.0, 900.0);
     h.run_steps(2);
     for path in [&before, &after] {
         h.state_mut().open(path.clone());
-        wait_for(&mut h, "a dump to load", |app| {
+        wait_for(&mut h, "a dump to load", |h| {
+            let app = h.state();
             app.doc().is_some_and(|d| !d.is_loading())
         });
     }
@@ -312,7 +277,8 @@ fn compare_two_dumps_and_open_the_owner_of_the_growth() {
     h.run_steps(2);
     assert_eq!(h.state().view, View::Compare);
     h.get_by_label("Compare with before.hprof (open)").click();
-    wait_for(&mut h, "the comparison", |app| {
+    wait_for(&mut h, "the comparison", |h| {
+        let app = h.state();
         app.comparison.as_ref().is_some_and(|c| c.is_done())
     });
     let app = h.state();
@@ -391,10 +357,10 @@ fn overview_picks_another_heap_dump_of_the_file() {
     use egui::accesskit::Role;
     use egui_kittest::kittest::by;
     let f = common::temp_file(&common::two_heap_dumps(common::Snapshots::Agent));
-    let mut h = harness();
+    let mut h = harness(1400.0, 900.0);
     h.run_steps(2);
     h.state_mut().open(f.path().to_path_buf());
-    let loaded = |app: &HeapscopeApp| app.doc().is_some_and(|d| !d.is_loading());
+    let loaded = |h: &Window| h.state().doc().is_some_and(|d| !d.is_loading());
     wait_for(&mut h, "the file to load", loaded);
     let heap = h.state().doc().unwrap().heap.clone().unwrap();
     assert_eq!(heap.census().records.heap_dump, Some(1));
@@ -443,12 +409,13 @@ fn the_index_is_written_reopened_and_deleted_from_the_file_menu() {
     let dir = tempfile::tempdir().unwrap();
     let (_, dump) = jdk::dump_twice(&jdk::system_jdk(), dir.path());
     let index = heapscope::index::locate(&dump, "").beside;
-    let mut h = harness();
+    let mut h = harness(1400.0, 900.0);
     h.run_steps(2);
     let mut notes = Vec::new();
     for _ in 0..2 {
         h.state_mut().open(dump.clone());
-        wait_for(&mut h, "the dump to load", |app| {
+        wait_for(&mut h, "the dump to load", |h| {
+            let app = h.state();
             app.doc().is_some_and(|d| !d.is_loading())
         });
         notes.push(h.state().doc().unwrap().index_notes.join(" "));

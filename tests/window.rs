@@ -4,49 +4,17 @@
 
 #![cfg(feature = "gui")]
 
-use std::time::{Duration, Instant};
-
+use common::window::{Window, harness, open_demo, wait_for};
 use egui::accesskit::Role;
 use egui_kittest::Harness;
 use egui_kittest::kittest::{NodeT, Queryable};
 use heapscope::app::{HeapscopeApp, Purpose, Retention, View};
 
-fn harness_sized(w: f32, h: f32) -> Harness<'static, HeapscopeApp> {
-    Harness::builder()
-        .with_size(egui::vec2(w, h))
-        // A frame a 60th of a second (kittest's default of 0.25 s is too
-        // slow for a double-click).
-        .with_step_dt(1.0 / 60.0)
-        .build_ui_state(
-            |ui, app: &mut HeapscopeApp| app.window_ui(ui),
-            HeapscopeApp::new(None),
-        )
-}
+mod common;
 
-fn wait_for(
-    h: &mut Harness<'static, HeapscopeApp>,
-    what: &str,
-    done: impl Fn(&Harness<'static, HeapscopeApp>) -> bool,
-) {
-    let start = Instant::now();
-    while !done(h) {
-        assert!(
-            start.elapsed() < Duration::from_secs(90),
-            "timed out waiting for {what}"
-        );
-        h.step();
-        std::thread::sleep(Duration::from_millis(10));
-    }
-    h.run_steps(2);
-}
-
-fn demo(w: f32, h: f32) -> Harness<'static, HeapscopeApp> {
-    let mut h = harness_sized(w, h);
-    h.run_steps(2);
-    h.get_by_label("Open demo dump").click();
-    wait_for(&mut h, "the demo to load", |h| {
-        h.state().doc().is_some_and(|d| !d.is_loading())
-    });
+fn demo(w: f32, h: f32) -> Window {
+    let mut h = harness(w, h);
+    open_demo(&mut h);
     h
 }
 
@@ -97,7 +65,7 @@ fn the_built_in_chooser_opens_a_typed_path() {
     let dir = tempfile::tempdir().unwrap();
     let dump = dir.path().join("typed.hprof.gz");
     std::fs::write(&dump, heapscope::demo::DEMO_DUMP).unwrap();
-    let mut h = harness_sized(1024.0, 700.0);
+    let mut h = harness(1024.0, 700.0);
     h.run_steps(2);
     h.state_mut().show_chooser(Purpose::Open);
     h.run_steps(3);

@@ -8,6 +8,9 @@
 //! plain data; the encoding here is written independently of the reader.
 #![allow(dead_code)]
 
+#[cfg(feature = "gui")]
+pub mod window;
+
 pub use heapscope::hprof::{BasicType, Value};
 
 /// The HPROF type code of a basic type.
