@@ -385,14 +385,13 @@ impl HeapscopeApp {
     /// Takes what every task reported; starts the strong trees that the
     /// retention chosen or a comparison needs, stops those no longer needed.
     fn poll(&mut self, ctx: &egui::Context) {
-        let comparing: Vec<DumpId> = self
-            .comparison
-            .iter()
-            .flat_map(|c| [c.baseline, c.current])
-            .collect();
         for t in self.shown.iter_mut().chain(self.other.iter_mut()) {
             t.doc.poll();
-            let wanted = comparing.contains(&t.doc.id) || self.retention == Retention::Strong;
+            let compared = self
+                .comparison
+                .as_ref()
+                .is_some_and(|c| c.involves(t.doc.id));
+            let wanted = compared || self.retention == Retention::Strong;
             t.doc.want_strong_tree(wanted, &self.waker);
         }
         if let (Some(c), Some(a), Some(b)) = (&mut self.comparison, &self.shown, &self.other) {

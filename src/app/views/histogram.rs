@@ -3,7 +3,7 @@
 //! (packages expand into their classes); double-click a class to list its
 //! instances, right-click it for the actions on its instances.
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::Arc;
 
 use egui::RichText;
@@ -15,7 +15,7 @@ use crate::app::actions;
 use crate::app::command::{Command, DumpId, Retention};
 use crate::app::task::{Keyed, Task};
 use crate::app::widgets::{
-    Columns, Sort, class_filter, passes, share_bar, size_label, sort_headers, table_area,
+    Columns, Sort, cell_text, class_filter, passes, share_bar, size_label, sort_headers, table_area,
 };
 use crate::heap::{ClassIx, Heap};
 use crate::units::{bytes, count_of, thousands};
@@ -92,7 +92,8 @@ pub struct HistogramView {
     expanded: HashSet<String>,
     lines: Option<(LinesKey, Arc<Vec<Line>>)>,
     /// Per package (in name order): its retained size as a set.
-    package_retained: Keyed<(DumpId, Retention), Arc<Vec<u64>>>,
+    /// Per package: its retained size as a set.
+    package_retained: Keyed<(DumpId, Retention), Arc<HashMap<String, u64>>>,
     instances: InstanceList,
 }
 
@@ -184,12 +185,13 @@ impl HistogramView {
                     .get(&(ctx.dump(), ctx.retention), || {
                         Task::compute("package-retained", ctx.waker.clone(), move |_| {
                             let (names, of_class) = packages(&heap);
-                            Arc::new(crate::analysis::sets::group_retained(
+                            let sizes = crate::analysis::sets::group_retained(
                                 &tree.doms,
                                 &tree.children,
                                 |o| Some(of_class[heap.class_of(o) as usize]),
                                 names.len(),
-                            ))
+                            );
+                            Arc::new(names.into_iter().zip(sizes).collect())
                         })
                     })
                     .cloned()
@@ -212,13 +214,7 @@ impl HistogramView {
         };
         if self.lines.as_ref().is_none_or(|(k, _)| *k != key) {
             let retained = tree.as_ref().map(|t| t.class_retained.as_slice());
-            let lines = self.make_lines(
-                &rows,
-                &regex,
-                retained,
-                package_retained.as_ref().map(|r| r.as_slice()),
-                ctx,
-            );
+            let lines = self.make_lines(&rows, &regex, retained, package_retained.as_deref());
             self.lines = Some((key, Arc::new(lines)));
         }
         let lines = self
@@ -259,6 +255,7 @@ impl HistogramView {
             TableBuilder::new(ui)
                 .striped(true)
                 .resizable(true)
+                .sense(egui::Sense::click())
                 .max_scroll_height(list_height)
                 .column(Column::remainder().at_least(240.0).clip(true))
                 .columns(Column::auto().at_least(90.0), 3)
@@ -270,9 +267,6 @@ impl HistogramView {
                     body.rows(row_height, lines.len(), |mut row| {
                         let l = &lines[row.index()];
                         row.set_selected(l.class.is_some() && l.class == self.instances.class);
-                        // The name takes clicks itself: its rect is this
-                        // frame's, where the row's comes from the last.
-                        let mut name = None;
                         row.col(|ui| {
                             ui.horizontal(|ui| {
                                 if l.class.is_none() {
@@ -287,10 +281,7 @@ impl HistogramView {
                                 } else if l.nested {
                                     ui.add_space(24.0);
                                 }
-                                let label = egui::Label::new(&l.name)
-                                    .truncate()
-                                    .sense(egui::Sense::click());
-                                name = Some(ui.add(label));
+                                cell_text(ui, &l.name);
                             });
                         });
                         row.col(|ui| {
@@ -308,7 +299,9 @@ impl HistogramView {
                             }
                         });
                         row.col(|ui| share_bar(ui, l.shallow, total));
-                        let response = name.expect("drawn");
+                        // Labels take no clicks in tables (`table_area`): a
+                        // double-click anywhere on the row opens it.
+                        let response = row.response();
                         match l.class {
                             Some(c) => {
                                 if response.double_clicked() {
@@ -344,8 +337,7 @@ impl HistogramView {
         rows: &[crate::analysis::histogram::Row],
         regex: &Result<Option<regex::Regex>, String>,
         retained: Option<&[u64]>,
-        package_retained: Option<&[u64]>,
-        ctx: &ViewContext,
+        package_retained: Option<&HashMap<String, u64>>,
     ) -> Vec<Line> {
         let classes: Vec<Line> = rows
             .iter()
@@ -377,13 +369,10 @@ impl HistogramView {
         }
         // Packages: retained as a set when known (never the sum of their
         // classes', which counts shared objects more than once).
-        let names = ctx.heap().map(|h| packages(h).0).unwrap_or_default();
         let mut groups: BTreeMap<String, (Line, Vec<Line>)> = BTreeMap::new();
         for l in classes {
             let p = package(&l.name).to_string();
-            let set = package_retained
-                .zip(names.binary_search(&p).ok())
-                .map(|(r, i)| r[i]);
+            let set = package_retained.and_then(|r| r.get(&p).copied());
             let g = groups.entry(p.clone()).or_insert_with(|| {
                 let line = Line {
                     name: p,

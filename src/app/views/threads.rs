@@ -58,6 +58,7 @@ pub struct ThreadsView {
     chosen: Option<usize>,
     /// Per thread: the retained size of the objects its frames hold.
     retained: Keyed<(DumpId, Retention), Arc<Vec<u64>>>,
+    states: Option<(DumpId, Vec<Option<ThreadState>>)>,
 }
 
 impl Default for ThreadsView {
@@ -67,6 +68,7 @@ impl Default for ThreadsView {
             sort: Sort::by(Col::Retained),
             chosen: None,
             retained: Keyed::default(),
+            states: None,
         }
     }
 }
@@ -125,8 +127,12 @@ impl ThreadsView {
                 f
             })
             .inner;
-        let states: Vec<Option<ThreadState>> =
-            threads.iter().map(|t| heap.thread_state(t)).collect();
+        // Read from the thread objects once per dump, not every frame.
+        if self.states.as_ref().is_none_or(|(d, _)| *d != ctx.dump()) {
+            let states = threads.iter().map(|t| heap.thread_state(t)).collect();
+            self.states = Some((ctx.dump(), states));
+        }
+        let states = &self.states.as_ref().expect("set").1;
         let name = |t: &Thread| t.name.clone().unwrap_or_else(|| "(unnamed)".into());
         let mut rows: Vec<usize> = (0..threads.len())
             .filter(|&i| passes(&regex, &name(&threads[i])))

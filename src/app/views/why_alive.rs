@@ -78,15 +78,10 @@ pub fn paths_ui(
     }
 }
 
-/// Why no path was found: a pending finalizable object waits in the
-/// finalizer's queue; others only weaker references hold, or nothing.
-fn no_path_text(ctx: &ViewContext, o: ObjectIx, referents: Referents) -> String {
-    let state = ctx.doc.finalizers.as_ref().and_then(|r| {
-        r.entries
-            .iter()
-            .find(|e| e.referent == Some(o.0))
-            .map(|e| e.state)
-    });
+/// Why no path was found: a pending finalizable object (its Finalizer's
+/// `state`) waits in the finalizer's queue; others only weaker references
+/// hold, or nothing.
+fn no_path_text(state: Option<State>, referents: Referents) -> String {
     match state {
         Some(s) if s.is_pending() && !referents.final_ => format!(
             "No strong path: it is {}. Its Finalizer keeps it until the finalizer thread runs its finalize(); check \"final\" to see that path.",
@@ -101,7 +96,8 @@ fn no_path_text(ctx: &ViewContext, o: ObjectIx, referents: Referents) -> String 
 #[derive(Default)]
 pub struct WhyAlivePanel {
     referents: Referents,
-    paths: Keyed<(DumpId, ObjectIx, Referents), PathSearch>,
+    /// The paths, and the state of the object's Finalizer if it has one.
+    paths: Keyed<(DumpId, ObjectIx, Referents), (PathSearch, Option<State>)>,
 }
 
 impl WhyAlivePanel {
@@ -157,20 +153,26 @@ impl WhyAlivePanel {
         let key = (ctx.dump(), o, self.referents);
         let referents = self.referents;
         let search = self.paths.get(&key, || {
-            let heap = heap.clone();
+            let (heap, report) = (heap.clone(), ctx.doc.finalizers.clone());
             Task::compute("paths", ctx.waker.clone(), move |p| {
                 let filter = paths::Filter::new(&heap, referents, &[]);
-                paths::paths_cancellable(&filter, o.0, 5, 200_000, p).unwrap_or_default()
+                let search = paths::paths_cancellable(&filter, o.0, 5, 200_000, p);
+                let entries = report.iter().flat_map(|r| &r.entries);
+                let state = entries
+                    .filter(|e| e.referent == Some(o.0))
+                    .map(|e| e.state)
+                    .next();
+                (search.unwrap_or_default(), state)
             })
         });
         egui::ScrollArea::vertical()
             .id_salt("why_alive_scroll")
             .auto_shrink([false, false])
             .show(ui, |ui| match search {
-                Some(s) if s.paths.is_empty() => {
-                    ui.label(no_path_text(ctx, o, referents));
+                Some((s, state)) if s.paths.is_empty() => {
+                    ui.label(no_path_text(*state, referents));
                 }
-                Some(s) => paths_ui(ui, &heap, ctx.dump(), s, out),
+                Some((s, _)) => paths_ui(ui, &heap, ctx.dump(), s, out),
                 None => super::waiting(ui, "Searching for paths to GC roots"),
             });
     }
