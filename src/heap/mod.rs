@@ -20,7 +20,7 @@ use std::time::{Duration, Instant};
 pub use census::{ArrayTally, Census, ClassCount, RawRoot};
 pub use classes::{Class, ClassKind, ClassTable, Field, Static};
 pub use layout::{Layout, LayoutChoice, LayoutSource};
-pub use threads::{Frame, Thread, ThreadState};
+pub use threads::{Frame, Thread, ThreadLocalValue, ThreadState};
 
 use crate::hprof::{BasicType, Dump, Error, RecordIndex, RootKind, Value, read_id, read_u32};
 use crate::progress::{Phase, Progress};

@@ -194,21 +194,76 @@ impl ThreadState {
     }
 }
 
+/// One value of a thread's `ThreadLocal`s: an entry of its
+/// `threadLocals` or `inheritableThreadLocals` map.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ThreadLocalValue {
+    /// The `ThreadLocal$ThreadLocalMap$Entry`.
+    pub entry: u32,
+    /// The `ThreadLocal` (the entry's weak referent), `None` once cleared.
+    pub key: Option<u32>,
+    /// The value; `None` for a null value.
+    pub value: Option<u32>,
+    pub inheritable: bool,
+}
+
 impl Heap {
     /// The state of a thread, when its object says (`None`: no thread
     /// object, or a dump without the field).
     pub fn thread_state(&self, thread: &Thread) -> Option<ThreadState> {
-        let o = thread.object?;
-        let status = match self.field(o, "threadStatus") {
-            Some(v) => v,
-            None => match self.field(o, "holder")? {
-                crate::hprof::Value::Object(id) => self.field(self.find(id)?, "threadStatus")?,
-                _ => return None,
-            },
-        };
-        match status {
+        match self.thread_field(thread.object?, "threadStatus")? {
             crate::hprof::Value::Int(s) => Some(ThreadState::of_status(s)),
             _ => None,
         }
+    }
+
+    /// Whether a thread object is a daemon thread (`None`: the dump does
+    /// not say).
+    pub fn thread_daemon(&self, thread_object: u32) -> Option<bool> {
+        match self.thread_field(thread_object, "daemon")? {
+            crate::hprof::Value::Boolean(b) => Some(b),
+            _ => None,
+        }
+    }
+
+    /// A field of a `java.lang.Thread`, from the object itself or, JDK 19
+    /// and later, from its `holder` (a `Thread$FieldHolder`).
+    fn thread_field(&self, o: u32, name: &str) -> Option<crate::hprof::Value> {
+        self.field(o, name).or_else(|| {
+            let holder = self.field_object(o, "holder")?;
+            self.field(holder, name)
+        })
+    }
+
+    /// The values of a thread object's `ThreadLocal`s, in table order.
+    pub fn thread_locals(&self, thread_object: u32) -> Vec<ThreadLocalValue> {
+        let mut out = Vec::new();
+        for (name, inheritable) in [("threadLocals", false), ("inheritableThreadLocals", true)] {
+            let Some(map) = self.field_object(thread_object, name) else {
+                continue;
+            };
+            let Some(table) = self.field_object(map, "table") else {
+                continue;
+            };
+            let Some(array) = self.array(table) else {
+                continue;
+            };
+            for k in 0..array.len {
+                let Some(entry) = array.get(k).and_then(|v| self.object(v)) else {
+                    continue;
+                };
+                let key = self
+                    .field_of(entry, "java.lang.ref.Reference", "referent")
+                    .and_then(|v| self.object(v));
+                let value = self.field_object(entry, "value");
+                out.push(ThreadLocalValue {
+                    entry,
+                    key,
+                    value,
+                    inheritable,
+                });
+            }
+        }
+        out
     }
 }
