@@ -15,6 +15,7 @@ use heapscope::analysis::finalizers as analysis_finalizers;
 use heapscope::analysis::graph::{RefKind, ReferenceClasses, Referents};
 use heapscope::analysis::histogram::{self, SortBy};
 use heapscope::analysis::paths::{self as analysis_paths, ExcludedField, PathOptions};
+use heapscope::analysis::suspects as analysis_suspects;
 use heapscope::heap::{self, Heap, Layout, LoadOptions};
 use heapscope::hprof::Error;
 use heapscope::index::{self, Model, Origin, Reuse};
@@ -121,6 +122,22 @@ enum Command {
     Finalizers {
         #[command(flatten)]
         common: Common,
+    },
+    /// Leak suspects: the objects and classes that retain much of the
+    /// heap, where their memory accumulates, and the known leak patterns
+    Suspects {
+        #[command(flatten)]
+        common: Common,
+        /// The share of the heap, in percent, a big holder retains at least
+        #[arg(long, value_name = "PERCENT", default_value_t = 10.0)]
+        threshold: f64,
+        /// Write the heap report (suspects, biggest classes, finalizers,
+        /// threads) as one self-contained HTML page
+        #[arg(long, value_name = "OUT.html", conflicts_with_all = ["markdown", "json"])]
+        html: Option<PathBuf>,
+        /// Print the heap report as Markdown (for a pull request)
+        #[arg(long, conflicts_with = "json")]
+        markdown: bool,
     },
     /// Compare two dumps of one program: what grew per class, per
     /// finalizer state, and which owner (dominator path) holds the growth
@@ -322,6 +339,19 @@ fn main() -> ExitCode {
             paths(&common, targets, max, referents, exclude)
         }
         Some(Command::Finalizers { common }) => finalizers(&common),
+        Some(Command::Suspects {
+            common,
+            threshold,
+            html,
+            markdown,
+        }) => suspects(
+            &common,
+            SuspectsOptions {
+                threshold,
+                html,
+                markdown,
+            },
+        ),
         Some(Command::Diff {
             baseline,
             dump,
@@ -865,6 +895,93 @@ fn finalizers(common: &Common) -> Result<(), Failure> {
     } else {
         let model = load_model(common)?;
         print(&model.heap, &model.finalizers);
+        leave(model);
+    }
+    Ok(())
+}
+
+struct SuspectsOptions {
+    threshold: f64,
+    html: Option<PathBuf>,
+    markdown: bool,
+}
+
+fn suspects(common: &Common, o: SuspectsOptions) -> Result<(), Failure> {
+    if !(o.threshold > 0.0 && o.threshold <= 100.0) {
+        return Err(Failure::Usage(format!(
+            "--threshold {}: give a percentage above 0 and at most 100",
+            o.threshold
+        )));
+    }
+    let name = common
+        .dump
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let print = |heap: &Heap,
+                 doms: &Dominators,
+                 finalizers: &analysis_finalizers::FinalizerReport,
+                 class_retained: Option<&[u64]>|
+     -> Result<(), Failure> {
+        let children = doms.children_unsorted();
+        let found = with_progress(|p| {
+            analysis_suspects::report(heap, doms, &children, finalizers, o.threshold / 100.0, p)
+        })?;
+        let computed;
+        let class_retained = match class_retained {
+            Some(c) => c,
+            None => {
+                computed = doms.class_retained(heap, &children);
+                &computed
+            }
+        };
+        let context = report::suspects::Context {
+            name: &name,
+            doms,
+            class_retained,
+            finalizers,
+        };
+        if let Some(out) = &o.html {
+            let page = report::document::html(
+                &format!("heapscope: {name}"),
+                &report::suspects::document(heap, &found, &context),
+            );
+            std::fs::write(out, page)
+                .map_err(|e| Failure::Usage(format!("cannot write {}: {e}", out.display())))?;
+            eprintln!("heapscope: wrote {}", out.display());
+        } else if o.markdown {
+            print!(
+                "{}",
+                report::document::markdown(&report::suspects::document(heap, &found, &context))
+            );
+        } else if common.json {
+            // Compact: one line for machines.
+            let value =
+                report::with_warnings(report::suspects::json(heap, &found), heap.warnings());
+            println!("{value}");
+        } else {
+            print!("{}", report::suspects::text(heap, &found));
+        }
+        if !common.json {
+            eprint!("{}", report::warnings_text(heap.warnings()));
+        }
+        leave((children, found));
+        Ok(())
+    };
+    if reuse() == Reuse::NoIndex {
+        let (heap, doms) = load_with_dominators(common, true)?;
+        let finalizers = with_progress(|p| analysis_finalizers::analyze(&heap, Some(&doms), p))?;
+        print(&heap, &doms, &finalizers, None)?;
+        leave((heap, doms, finalizers));
+    } else {
+        let model = load_model(common)?;
+        let strong = mode(true);
+        print(
+            &model.heap,
+            &model.doms[strong],
+            &model.finalizers,
+            Some(&model.class_retained[strong]),
+        )?;
         leave(model);
     }
     Ok(())

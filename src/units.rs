@@ -96,6 +96,15 @@ pub fn utc_time(ms: u64) -> String {
     format!("{year:04}-{month:02}-{day:02} {h:02}:{m:02}:{s:02}{frac} UTC")
 }
 
+/// `"1 child"`, `"20,000 children"`.
+pub fn children(n: u64) -> String {
+    if n == 1 {
+        "1 child".to_string()
+    } else {
+        format!("{} children", thousands(n))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -129,7 +129,8 @@ fn every_view_draws_the_loaded_dump() {
     let mut h = harness(1400.0, 900.0);
     open_demo(&mut h);
     for (tab, expect) in [
-        ("Dominator tree", "reachable objects"),
+        ("Dominators", "reachable objects"),
+        ("Suspects", "Big holder"),
         ("Threads", "PgCancelTimer"),
         ("Inspector", "Inspect the biggest object"),
         ("Overview", "Biggest objects"),
@@ -184,7 +185,7 @@ fn packaging_uses_one_app_id() {
 fn dominator_tree_filters_and_sorts_its_top_level() {
     let mut h = harness(1400.0, 900.0);
     open_demo(&mut h);
-    h.get_by_label("Dominator tree").click();
+    h.get_by_label("Dominators").click();
     h.run_steps(2);
     let filter = || (egui::accesskit::Role::TextInput, "Filter top level:");
     h.get_by_role_and_label(filter().0, filter().1).focus();

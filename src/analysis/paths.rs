@@ -118,7 +118,7 @@ impl<'h> Filter<'h> {
 }
 
 /// One object on a path.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
 pub struct Step {
     pub object: u32,
     /// How this object refers to the step before it (closer to the
@@ -128,7 +128,7 @@ pub struct Step {
 }
 
 /// A path from the target (first) to a GC root (last).
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
 pub struct RootPath {
     pub steps: Vec<Step>,
     /// The kinds of root the last object is.

@@ -261,7 +261,7 @@ pub fn precise_retained_set(heap: &Heap, doms: &Dominators, objects: &[u32]) -> 
 }
 
 /// One class's line in the histogram of a set of objects.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
 pub struct SetRow {
     /// Class index in the class table.
     pub class: u32,

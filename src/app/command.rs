@@ -16,6 +16,8 @@ pub struct DumpId(pub u64);
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum View {
     Overview,
+    /// Big holders, class groups and known leak patterns.
+    Suspects,
     Histogram,
     Dominators,
     Finalizers,
@@ -28,8 +30,9 @@ pub enum View {
 }
 
 impl View {
-    pub const ALL: [View; 8] = [
+    pub const ALL: [View; 9] = [
         View::Overview,
+        View::Suspects,
         View::Histogram,
         View::Dominators,
         View::Finalizers,
@@ -42,6 +45,7 @@ impl View {
     pub fn title(self) -> &'static str {
         match self {
             View::Overview => "Overview",
+            View::Suspects => "Suspects",
             View::Histogram => "Histogram",
             View::Dominators => "Dominator tree",
             View::Finalizers => "Finalizers",
@@ -52,10 +56,19 @@ impl View {
         }
     }
 
+    /// The title in the navigation bar, shorter where the full one is long.
+    pub fn tab(self) -> &'static str {
+        match self {
+            View::Dominators => "Dominators",
+            v => v.title(),
+        }
+    }
+
     /// The command-line name (`heapscope screenshot --view NAME`).
     pub fn name(self) -> &'static str {
         match self {
             View::Overview => "overview",
+            View::Suspects => "suspects",
             View::Histogram => "histogram",
             View::Dominators => "dominators",
             View::Finalizers => "finalizers",
@@ -73,13 +86,14 @@ impl View {
     pub fn shortcut(self) -> KeyboardShortcut {
         let key = match self {
             View::Overview => Key::Num1,
-            View::Histogram => Key::Num2,
-            View::Dominators => Key::Num3,
-            View::Finalizers => Key::Num4,
-            View::Inspector => Key::Num5,
-            View::Threads => Key::Num6,
-            View::Query => Key::Num7,
-            View::Compare => Key::Num8,
+            View::Suspects => Key::Num2,
+            View::Histogram => Key::Num3,
+            View::Dominators => Key::Num4,
+            View::Finalizers => Key::Num5,
+            View::Inspector => Key::Num6,
+            View::Threads => Key::Num7,
+            View::Query => Key::Num8,
+            View::Compare => Key::Num9,
         };
         KeyboardShortcut::new(Modifiers::COMMAND, key)
     }

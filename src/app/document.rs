@@ -11,6 +11,7 @@ use super::task::{Task, Waker};
 use crate::analysis::dominators::{Children, Dominators};
 use crate::analysis::finalizers::FinalizerReport;
 use crate::analysis::histogram::Row;
+use crate::analysis::suspects::LeakReport;
 use crate::heap::{Heap, ObjectIx};
 use crate::progress::{Phase, Progress};
 
@@ -59,6 +60,9 @@ pub struct Document {
     /// The strong tree being computed, while some view wants it.
     strong: Option<Task<Option<Tree>>>,
     pub finalizers: Option<Arc<FinalizerReport>>,
+    /// The Leak Suspects report, computed once the strong tree is there.
+    leaks: Option<Arc<LeakReport>>,
+    leaks_task: Option<Task<LeakReport>>,
     pub error: Option<String>,
     pub warnings: Vec<String>,
     /// The index read or written, for the Overview.
@@ -89,6 +93,8 @@ impl Document {
             trees: [None, None],
             strong: None,
             finalizers: None,
+            leaks: None,
+            leaks_task: None,
             error: None,
             warnings: Vec::new(),
             index_notes: Vec::new(),
@@ -178,6 +184,50 @@ impl Document {
             (_, false) => self.strong = None,
             _ => {}
         }
+    }
+
+    /// The Leak Suspects report, once computed.
+    pub fn leaks(&self) -> Option<&Arc<LeakReport>> {
+        self.leaks.as_ref()
+    }
+
+    /// The Leak Suspects report is computing.
+    pub fn leaks_progress(&self) -> Option<&Progress> {
+        self.leaks_task.as_ref().map(|t| t.progress())
+    }
+
+    /// Starts the Leak Suspects report once the heap, the strong tree and
+    /// the finalizers are there; takes its result.
+    pub fn want_leaks(&mut self, waker: &Waker) {
+        if let Some(task) = &mut self.leaks_task {
+            if let Some(report) = task.poll() {
+                self.leaks = Some(Arc::new(report));
+                self.leaks_task = None;
+            } else if task.is_finished() {
+                self.leaks_task = None;
+            }
+            return;
+        }
+        if self.leaks.is_some() {
+            return;
+        }
+        let (Some(heap), Some(tree), Some(finalizers)) =
+            (&self.heap, self.tree(Retention::Strong), &self.finalizers)
+        else {
+            return;
+        };
+        let (heap, tree, finalizers) = (heap.clone(), tree.clone(), finalizers.clone());
+        self.leaks_task = Some(Task::compute("suspects", waker.clone(), move |p| {
+            crate::analysis::suspects::report(
+                &heap,
+                &tree.doms,
+                &tree.children,
+                &finalizers,
+                crate::analysis::suspects::THRESHOLD,
+                p,
+            )
+            .unwrap_or_else(|_| LeakReport::empty())
+        }));
     }
 
     pub fn apply(&mut self, msg: Loaded) {

@@ -391,8 +391,11 @@ impl HeapscopeApp {
                 .comparison
                 .as_ref()
                 .is_some_and(|c| c.involves(t.doc.id));
-            let wanted = compared || self.retention == Retention::Strong;
+            // The suspects are computed over the strong tree (with an index
+            // it comes with the load).
+            let wanted = compared || self.retention == Retention::Strong || !t.doc.is_loading();
             t.doc.want_strong_tree(wanted, &self.waker);
+            t.doc.want_leaks(&self.waker);
         }
         if let (Some(c), Some(a), Some(b)) = (&mut self.comparison, &self.shown, &self.other) {
             let (base, cur) = if c.baseline == a.doc.id {

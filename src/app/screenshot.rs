@@ -146,8 +146,8 @@ impl HeapscopeApp {
     /// Some task the window waits for is still running (for screenshots).
     pub fn busy(&self) -> bool {
         let docs = self.doc().into_iter().chain(self.other());
-        docs.into_iter()
-            .any(|d| d.is_loading() || d.strong_progress().is_some())
-            || self.why_alive.is_running()
+        docs.into_iter().any(|d| {
+            d.is_loading() || d.strong_progress().is_some() || d.leaks_progress().is_some()
+        }) || self.why_alive.is_running()
     }
 }

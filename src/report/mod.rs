@@ -2,11 +2,13 @@
 //! for machines.
 
 pub mod diff;
+pub mod document;
 pub mod dominators;
 pub mod finalizers;
 pub mod histogram;
 pub mod paths;
 pub mod summary;
+pub mod suspects;
 
 use crate::heap::Heap;
 use crate::units::hex_id;

@@ -10,6 +10,7 @@ import java.util.TimerTask;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -19,6 +20,9 @@ import java.util.concurrent.atomic.AtomicInteger;
  *  - Registry.SESSIONS: a static ArrayList of SESSIONS Session objects,
  *    each with its own byte[SESSION_BYTES]: the biggest holder, whose
  *    accumulation point is the list's Object[] elementData;
+ *  - LeakPatterns.chain: a LinkedBlockingQueue of CHAIN byte[CHAIN_BYTES]
+ *    (singly linked): a big holder whose memory is along a chain of
+ *    LinkedBlockingQueue$Node, each dominating the next;
  *  - one java.util.Timer ("LeakTimer") whose queue holds CANCELLED
  *    cancelled CancelTask objects (state CANCELLED), each holding a
  *    finalizable Statement with a byte[STATEMENT_BYTES], and ACTIVE
@@ -43,6 +47,8 @@ import java.util.concurrent.atomic.AtomicInteger;
 public class LeakPatterns {
     static final int SESSIONS = 20_000;
     static final int SESSION_BYTES = 1_000;
+    static final int CHAIN = 50_000;
+    static final int CHAIN_BYTES = 100;
     static final int CANCELLED = 3_000;
     static final int ACTIVE = 5;
     static final int STATEMENT_BYTES = 500;
@@ -137,6 +143,7 @@ public class LeakPatterns {
     static final ThreadLocal<Big> LOCAL = new ThreadLocal<>();
     static final ThreadLocal<Object> PLUGIN = new ThreadLocal<>();
 
+    static final LinkedBlockingQueue<byte[]> chain = new LinkedBlockingQueue<>();
     static Timer timer;
     static final List<TimerTask> ACTIVE_TASKS = new ArrayList<>();
     static ExecutorService pool;
@@ -156,6 +163,12 @@ public class LeakPatterns {
     public static void main(String[] args) throws Exception {
         for (int i = 0; i < SESSIONS; i++) {
             Registry.SESSIONS.add(new Session(i));
+        }
+
+        for (int i = 0; i < CHAIN; i++) {
+            byte[] b = new byte[CHAIN_BYTES];
+            b[0] = 1;
+            chain.offer(b);
         }
 
         // The active tasks first and due first: the timer thread only looks

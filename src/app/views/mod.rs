@@ -14,6 +14,7 @@ pub mod nav;
 pub mod overview;
 pub mod query;
 pub mod start;
+pub mod suspects;
 pub mod threads;
 pub mod why_alive;
 
@@ -63,6 +64,7 @@ impl ViewContext<'_> {
 /// the views' tasks.
 #[derive(Default)]
 pub struct Views {
+    pub suspects: suspects::SuspectsView,
     pub histogram: histogram::HistogramView,
     pub dominators: dominators::DominatorView,
     pub finalizers: finalizers::FinalizerView,
@@ -88,6 +90,7 @@ impl Views {
         }
         match view {
             View::Overview => overview::ui(ui, ctx, out),
+            View::Suspects => self.suspects.ui(ui, ctx, out),
             View::Histogram => self.histogram.ui(ui, ctx, out),
             View::Dominators => self.dominators.ui(ui, ctx, out),
             View::Finalizers => self.finalizers.ui(ui, ctx, out),

@@ -49,7 +49,7 @@ impl NavBar {
             }
             ui.separator();
             for v in View::ALL {
-                if ui.selectable_label(view == v, v.title()).clicked() {
+                if ui.selectable_label(view == v, v.tab()).clicked() {
                     out.push(Command::Show(v));
                 }
             }
@@ -58,7 +58,7 @@ impl NavBar {
             let edit = ui
                 .add(
                     egui::TextEdit::singleline(&mut self.goto)
-                        .desired_width(130.0)
+                        .desired_width(104.0)
                         .hint_text("0xf0016ab0"),
                 )
                 .labelled_by(label.id);

@@ -22,6 +22,7 @@ pub fn ui(ui: &mut egui::Ui, ctx: &ViewContext, out: &mut Vec<Command>) {
             ui.heading(&doc.name);
             ui.add_space(4.0);
             heap_dump_ui(ui, &heap, out);
+            suspects_ui(ui, ctx, &heap, out);
             if let Some(report) = &doc.finalizers {
                 if !report.entries.is_empty() {
                     let stuck = report
@@ -198,4 +199,55 @@ fn heap_dump_ui(ui: &mut egui::Ui, heap: &crate::heap::Heap, out: &mut Vec<Comma
             .on_hover_text("This file holds several heap dumps (snapshots); pick one to load it");
     });
     ui.add_space(4.0);
+}
+
+/// The Suspects section: the most severe findings, each a link to the
+/// Suspects view.
+fn suspects_ui(
+    ui: &mut egui::Ui,
+    ctx: &ViewContext,
+    heap: &crate::heap::Heap,
+    out: &mut Vec<Command>,
+) {
+    let frame = egui::Frame::group(ui.style()).fill(ui.visuals().faint_bg_color);
+    frame.show(ui, |ui| {
+        ui.set_width(ui.available_width());
+        ui.horizontal(|ui| {
+            ui.label(RichText::new("Leak suspects").strong());
+            match ctx.doc.leaks() {
+                Some(report) => {
+                    if ui
+                        .link(RichText::new(super::suspects::headline(report)).strong())
+                        .clicked()
+                    {
+                        out.push(Command::Show(View::Suspects));
+                    }
+                }
+                None => {
+                    ui.label(RichText::new("looking...").weak());
+                }
+            }
+        });
+        let Some(report) = ctx.doc.leaks() else {
+            return;
+        };
+        for f in report.findings.iter().take(3) {
+            ui.horizontal(|ui| {
+                ui.label(
+                    RichText::new(f.severity.label().to_uppercase())
+                        .small()
+                        .strong()
+                        .color(super::suspects::severity_color(ui, f.severity)),
+                );
+                super::suspects::sentence_ui(ui, &f.sentence);
+            });
+        }
+        if let Some(o) = report.findings.first().and_then(|f| f.focus) {
+            ui.horizontal(|ui| {
+                ui.label(RichText::new("first holder").weak());
+                object_link(ui, heap, ctx.dump(), ObjectIx(o), out);
+            });
+        }
+    });
+    ui.add_space(6.0);
 }
