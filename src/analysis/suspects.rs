@@ -20,7 +20,7 @@
 use serde::Serialize;
 
 use super::dominators::{Children, Dominators, Idom};
-use super::paths::{PathOptions, RootPath, describe_reference, paths_to_roots};
+use super::paths::{Filter, PathOptions, RootPath, Step, describe_reference, paths_to_roots};
 use super::sets::SetRow;
 use crate::heap::Heap;
 use crate::progress::{Cancelled, Progress};
@@ -179,7 +179,7 @@ pub fn find(
         .copied()
         .filter(|&o| doms.retained(o) >= floor)
         .collect();
-    starts.sort_by_key(|&o| std::cmp::Reverse(doms.retained(o)));
+    starts.sort_by_key(|&o| (std::cmp::Reverse(doms.retained(o)), o));
     let top_level_suspects: Vec<u32> = starts.clone();
     while let Some(start) = starts.first().copied() {
         starts.remove(0);
@@ -240,7 +240,7 @@ pub fn find(
             .copied()
             .filter(|&o| heap.class_of(o) == c as u32 && !top_level_suspects.contains(&o))
             .collect();
-        members.sort_by_key(|&o| std::cmp::Reverse(doms.retained(o)));
+        members.sort_by_key(|&o| (std::cmp::Reverse(doms.retained(o)), o));
         members.truncate(10);
         let chain = walk_down(heap, doms, children, members[0]);
         groups.push(ClassGroup {
@@ -374,18 +374,20 @@ fn accumulation(
         run += 1;
         cur = next;
     }
-    let path = paths_to_roots(
-        heap,
-        point,
-        &PathOptions {
-            max: 1,
-            ..PathOptions::default()
-        },
-    )
-    .paths
-    .into_iter()
-    .next();
-    let mut top_classes = subtree_histogram(heap, children, point);
+    let path = path_down_the_tree(heap, doms, point).or_else(|| {
+        paths_to_roots(
+            heap,
+            point,
+            &PathOptions {
+                max: 1,
+                ..PathOptions::default()
+            },
+        )
+        .paths
+        .into_iter()
+        .next()
+    });
+    let mut top_classes = subtree_histogram(heap, doms, children, point);
     top_classes.truncate(8);
     Accumulation {
         chain,
@@ -397,16 +399,157 @@ fn accumulation(
     }
 }
 
+/// The shortest strong path from a GC root to `target` found forwards
+/// along its dominators: every path from the roots passes through each of
+/// them, so the shortest one joins the shortest paths between consecutive
+/// dominators. This needs no incoming references (which a reopened index
+/// would have to build, a second for 20 M objects). `None` when the top of
+/// the chain is not itself a GC root or a step needs a long search; the
+/// caller then searches backwards.
+fn path_down_the_tree(heap: &Heap, doms: &Dominators, target: u32) -> Option<RootPath> {
+    const BUDGET: usize = 100_000;
+    let mut chain = vec![target];
+    while let Idom::Object(d) = doms.idom(*chain.last().expect("chain")) {
+        chain.push(d);
+    }
+    let top = *chain.last().expect("chain");
+    if doms.idom(top) != Idom::Root {
+        return None;
+    }
+    let filter = Filter::new(heap, doms.referents, &[]);
+    // Objects from the root down to the target.
+    let mut objects = path_to_top(heap, &filter, top)?;
+    let root = objects[0];
+    for pair in chain.windows(2).rev() {
+        let (to, from) = (pair[0], pair[1]);
+        let mut parent: rustc_hash::FxHashMap<u32, u32> = rustc_hash::FxHashMap::default();
+        let mut queue = std::collections::VecDeque::from([from]);
+        parent.insert(from, from);
+        'search: while let Some(u) = queue.pop_front() {
+            for &w in heap.outgoing(u) {
+                if parent.contains_key(&w) || !filter.follows(u, w) {
+                    continue;
+                }
+                parent.insert(w, u);
+                if w == to {
+                    break 'search;
+                }
+                if parent.len() > BUDGET {
+                    return None;
+                }
+                queue.push_back(w);
+            }
+        }
+        let mut segment = vec![to];
+        let mut x = to;
+        while x != from {
+            x = *parent.get(&x)?;
+            segment.push(x);
+        }
+        segment.pop();
+        objects.extend(segment.into_iter().rev());
+    }
+    objects.reverse();
+    let steps = (0..objects.len())
+        .map(|k| Step {
+            object: objects[k],
+            field: (k > 0).then(|| describe_reference(heap, objects[k], objects[k - 1])),
+        })
+        .collect();
+    let mut roots: Vec<String> = heap.roots_of(root).map(|r| heap.describe_root(r)).collect();
+    roots.dedup();
+    let mut root_kinds: Vec<_> = heap.roots_of(root).map(|r| r.kind).collect();
+    root_kinds.sort();
+    root_kinds.dedup();
+    Some(RootPath {
+        steps,
+        root_kinds,
+        roots,
+    })
+}
+
+/// A shortest path from a GC root to `top` (root first), searched
+/// backwards a level at a time, each level one scan of all references;
+/// `None` beyond a few levels. Objects of the tree's top level are GC
+/// roots or one or two references from them.
+fn path_to_top(heap: &Heap, filter: &Filter<'_>, top: u32) -> Option<Vec<u32>> {
+    const LEVELS: usize = 6;
+    let n = heap.object_count() as usize;
+    let mut toward: rustc_hash::FxHashMap<u32, u32> = rustc_hash::FxHashMap::default();
+    toward.insert(top, top);
+    let mut frontier = vec![top];
+    for _ in 0..=LEVELS {
+        if let Some(&root) = frontier.iter().filter(|&&o| heap.is_root(o)).min() {
+            let mut path = vec![root];
+            let mut x = root;
+            while x != top {
+                x = toward[&x];
+                path.push(x);
+            }
+            return Some(path);
+        }
+        let mut bits = vec![0u64; n.div_ceil(64)];
+        for &o in &frontier {
+            bits[o as usize / 64] |= 1 << (o % 64);
+        }
+        let mut found = heap.references_to(|w| bits[w as usize / 64] & (1 << (w % 64)) != 0);
+        found.sort_unstable();
+        frontier.clear();
+        for (u, w) in found {
+            if !toward.contains_key(&u) && filter.follows(u, w) {
+                toward.insert(u, w);
+                frontier.push(u);
+            }
+        }
+        if frontier.is_empty() {
+            return None;
+        }
+    }
+    None
+}
+
 /// The class histogram of `o`'s dominator subtree (its retained set),
-/// largest shallow first.
-fn subtree_histogram(heap: &Heap, children: &Children, o: u32) -> Vec<SetRow> {
-    let mut counts = vec![(0u64, 0u64); heap.classes().len()];
-    let mut stack = vec![o];
-    while let Some(x) = stack.pop() {
+/// largest shallow first. The subtree is cut into a few hundred parts
+/// walked in parallel, each object's shallow size taken from the tree
+/// (what it retains less what its children do) rather than from its
+/// record in the dump.
+fn subtree_histogram(heap: &Heap, doms: &Dominators, children: &Children, o: u32) -> Vec<SetRow> {
+    use rayon::prelude::*;
+    let classes = heap.classes().len();
+    let count = |x: u32, counts: &mut [(u64, u64)]| {
+        let kids = children.of(x);
+        let below: u64 = kids.iter().map(|&k| doms.retained(k)).sum();
         let c = &mut counts[heap.class_of(x) as usize];
         c.0 += 1;
-        c.1 += heap.shallow_size(x);
-        stack.extend_from_slice(children.of(x));
+        c.1 += doms.retained(x) - below;
+        kids
+    };
+    // Breadth-first from `o` until the frontier is wide enough to share.
+    let mut counts = vec![(0u64, 0u64); classes];
+    let mut frontier = vec![o];
+    while !frontier.is_empty() && frontier.len() < 256 {
+        let mut next = Vec::new();
+        for x in frontier {
+            next.extend_from_slice(count(x, &mut counts));
+        }
+        frontier = next;
+    }
+    let parts = frontier
+        .par_chunks(frontier.len().div_ceil(64).max(1))
+        .map(|part| {
+            let mut counts = vec![(0u64, 0u64); classes];
+            let mut stack = part.to_vec();
+            while let Some(x) = stack.pop() {
+                stack.extend_from_slice(count(x, &mut counts));
+            }
+            counts
+        })
+        .collect::<Vec<_>>();
+    for part in parts {
+        for (c, (n, b)) in counts.iter_mut().zip(part) {
+            c.0 += n;
+            c.1 += b;
+        }
     }
     let mut rows: Vec<SetRow> = counts
         .into_iter()

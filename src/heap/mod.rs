@@ -392,6 +392,30 @@ impl Heap {
         }
     }
 
+    /// Every reference `(from, to)` whose target `wanted(to)` accepts, by
+    /// one parallel scan of the outgoing references: incoming references
+    /// of a few objects without building them all (see [`Heap::incoming`]).
+    pub fn references_to(&self, wanted: impl Fn(u32) -> bool + Sync) -> Vec<(u32, u32)> {
+        use rayon::prelude::*;
+        let n = self.object_count();
+        let chunk = 1u32 << 16;
+        (0..n.div_ceil(chunk))
+            .into_par_iter()
+            .flat_map_iter(|k| {
+                let (start, end) = (k * chunk, ((k + 1) * chunk).min(n));
+                let mut found = Vec::new();
+                for u in start..end {
+                    for &w in self.out.get(u) {
+                        if wanted(w) {
+                            found.push((u, w));
+                        }
+                    }
+                }
+                found
+            })
+            .collect()
+    }
+
     /// Objects `o` refers to (fields, elements, class references; not its
     /// class, see [`Heap::class_object`]).
     pub fn outgoing(&self, o: u32) -> &[u32] {
