@@ -5,6 +5,7 @@ pub mod finalizers;
 pub mod graph;
 pub mod histogram;
 pub mod paths;
+pub mod patterns;
 pub mod semi_nca;
 pub mod sets;
 pub mod suspects;
