@@ -7,3 +7,4 @@ pub mod histogram;
 pub mod paths;
 pub mod semi_nca;
 pub mod sets;
+pub mod waste;
