@@ -703,15 +703,24 @@ struct Found {
 }
 
 impl Found {
-    fn merge(mut self, other: Found) -> Found {
-        self.strings.extend(other.strings);
-        self.string_count += other.string_count;
-        self.collections.extend(other.collections);
-        self.skipped += other.skipped;
-        self.set_maps.extend(other.set_maps);
-        self.zeros.extend(other.zeros);
-        self.boxes.extend(other.boxes);
-        self
+    /// The chunks' findings in chunk order, each list copied once.
+    fn concat(parts: Vec<Found>) -> Found {
+        fn join<T: Copy>(parts: &[Found], list: impl Fn(&Found) -> &Vec<T>) -> Vec<T> {
+            let mut v = Vec::with_capacity(parts.iter().map(|p| list(p).len()).sum());
+            for p in parts {
+                v.extend_from_slice(list(p));
+            }
+            v
+        }
+        Found {
+            strings: join(&parts, |p| &p.strings),
+            string_count: parts.iter().map(|p| p.string_count).sum(),
+            collections: join(&parts, |p| &p.collections),
+            skipped: parts.iter().map(|p| p.skipped).sum(),
+            set_maps: join(&parts, |p| &p.set_maps),
+            zeros: join(&parts, |p| &p.zeros),
+            boxes: join(&parts, |p| &p.boxes),
+        }
     }
 }
 
@@ -775,9 +784,9 @@ fn scan(heap: &Heap, plan: &Plan, progress: &Progress) -> Result<Found, Cancelle
             progress.add((end - chunk * CHUNK) as u64);
             f
         })
-        .reduce(Found::default, Found::merge);
+        .collect::<Vec<Found>>();
     progress.check()?;
-    Ok(found)
+    Ok(Found::concat(found))
 }
 
 /// The waste of a heap. `strong` is the dominator tree over strong
@@ -813,8 +822,8 @@ pub fn analyze(
     })
 }
 
-/// ((owner, object class), owning object, object, wasted bytes).
-type Keyed = ((Owner, u32), Option<u32>, u32, u64);
+/// An [`Owner`] before its field name is copied: (class, static, field).
+type OwnerKey<'h> = (Option<u32>, bool, Option<&'h str>);
 
 /// (encoding, bytes, [(String, value array)]): the Strings of one value.
 type ExactValue<'h> = (u8, &'h [u8], Vec<(u32, u32)>);
@@ -829,9 +838,9 @@ struct Owners<'a> {
     climbs: &'a [bool],
 }
 
-impl Owners<'_> {
-    /// The owner of `x`, with the owning object.
-    fn of(&self, x: u32) -> (Owner, Option<u32>) {
+impl<'a> Owners<'a> {
+    /// The owner of `x` as (class, static, field), with the owning object.
+    fn of(&self, x: u32) -> (OwnerKey<'a>, Option<u32>) {
         let mut child = x;
         let mut p = self.doms.idom(x);
         let mut steps = 0;
@@ -851,38 +860,25 @@ impl Owners<'_> {
             }
         };
         let Some(s) = stop else {
-            let none = Owner {
-                class: None,
-                is_static: false,
-                field: None,
-            };
-            return (none, None);
+            return ((None, false, None), None);
         };
         let (class, is_static, field) = reference_field(self.heap, s, child);
-        (
-            Owner {
-                class: Some(class),
-                is_static,
-                field: field.map(str::to_string),
-            },
-            Some(s),
-        )
+        ((Some(class), is_static, field), Some(s))
     }
 
     /// Owner rows of `(object, wasted bytes)`, most wasted first.
     fn rows(&self, objects: &[(u32, u64)]) -> Vec<OwnerRow> {
         let heap = self.heap;
-        let keyed: Vec<Keyed> = objects
-            .par_iter()
-            .map(|&(o, w)| {
-                let (owner, at) = self.of(o);
-                ((owner, heap.class_of(o)), at, o, w)
-            })
-            .collect();
-        let mut rows: FxHashMap<(Owner, u32), OwnerRow> = FxHashMap::default();
-        for ((owner, class), at, o, w) in keyed {
-            let row = rows.entry((owner.clone(), class)).or_insert(OwnerRow {
-                owner,
+        type Rows<'h> = FxHashMap<(OwnerKey<'h>, u32), OwnerRow>;
+        let add = |mut rows: Rows<'a>, &(o, w): &(u32, u64)| {
+            let (key, at) = self.of(o);
+            let class = heap.class_of(o);
+            let row = rows.entry((key, class)).or_insert_with(|| OwnerRow {
+                owner: Owner {
+                    class: key.0,
+                    is_static: key.1,
+                    field: key.2.map(str::to_string),
+                },
                 class,
                 count: 0,
                 wasted: 0,
@@ -891,8 +887,32 @@ impl Owners<'_> {
             });
             row.count += 1;
             row.wasted += w;
-        }
-        let mut out: Vec<OwnerRow> = rows.into_values().collect();
+            rows
+        };
+        let merged = objects
+            .par_iter()
+            .with_min_len(1 << 12)
+            .fold(Rows::default, add)
+            .reduce(Rows::default, |mut a, b| {
+                for (k, r) in b {
+                    match a.entry(k) {
+                        std::collections::hash_map::Entry::Occupied(mut e) => {
+                            let e = e.get_mut();
+                            e.count += r.count;
+                            e.wasted += r.wasted;
+                            if r.example < e.example {
+                                e.example = r.example;
+                                e.owner_example = r.owner_example;
+                            }
+                        }
+                        std::collections::hash_map::Entry::Vacant(e) => {
+                            e.insert(r);
+                        }
+                    }
+                }
+                a
+            });
+        let mut out: Vec<OwnerRow> = merged.into_values().collect();
         out.sort_by(|a, b| {
             (b.wasted, b.count, &a.owner, a.class).cmp(&(a.wasted, a.count, &b.owner, b.class))
         });
