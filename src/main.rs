@@ -16,6 +16,7 @@ use heapscope::analysis::graph::{RefKind, ReferenceClasses, Referents};
 use heapscope::analysis::histogram::{self, SortBy};
 use heapscope::analysis::paths::{self as analysis_paths, ExcludedField, PathOptions};
 use heapscope::analysis::suspects as analysis_suspects;
+use heapscope::analysis::waste as analysis_waste;
 use heapscope::heap::{self, Heap, Layout, LoadOptions};
 use heapscope::hprof::Error;
 use heapscope::index::{self, Model, Origin, Reuse};
@@ -138,6 +139,16 @@ enum Command {
         /// Print the heap report as Markdown (for a pull request)
         #[arg(long, conflicts_with = "json")]
         markdown: bool,
+    },
+    /// Memory held for nothing: duplicate strings, collections with unused
+    /// capacity, all-zero primitive arrays, repeated boxed primitives; per
+    /// class and per owner (from the strong dominator tree)
+    Waste {
+        #[command(flatten)]
+        common: Common,
+        /// Show the first N rows of each list
+        #[arg(long, value_name = "N", default_value_t = 20)]
+        top: usize,
     },
     /// Compare two dumps of one program: what grew per class, per
     /// finalizer state, and which owner (dominator path) holds the growth
@@ -339,6 +350,7 @@ fn main() -> ExitCode {
             paths(&common, targets, max, referents, exclude)
         }
         Some(Command::Finalizers { common }) => finalizers(&common),
+        Some(Command::Waste { common, top }) => waste(&common, top),
         Some(Command::Suspects {
             common,
             threshold,
@@ -895,6 +907,37 @@ fn finalizers(common: &Common) -> Result<(), Failure> {
     } else {
         let model = load_model(common)?;
         print(&model.heap, &model.finalizers);
+        leave(model);
+    }
+    Ok(())
+}
+
+fn waste(common: &Common, top: usize) -> Result<(), Failure> {
+    let print = |heap: &Heap, doms: &Dominators| -> Result<(), Failure> {
+        let t = Instant::now();
+        let report = with_progress(|p| analysis_waste::analyze(heap, doms, p))?;
+        if common.timings {
+            eprintln!("time waste      {:>8.3} s", t.elapsed().as_secs_f64());
+        }
+        if common.json {
+            print_json(&report::with_warnings(
+                report::waste::json(heap, &report, top),
+                heap.warnings(),
+            ));
+        } else {
+            print!("{}", report::waste::text(heap, &report, top));
+            eprint!("{}", report::warnings_text(heap.warnings()));
+        }
+        leave(report);
+        Ok(())
+    };
+    if reuse() == Reuse::NoIndex {
+        let (heap, doms) = load_with_dominators(common, true)?;
+        print(&heap, &doms)?;
+        leave((heap, doms));
+    } else {
+        let model = load_model(common)?;
+        print(&model.heap, &model.doms[mode(true)])?;
         leave(model);
     }
     Ok(())

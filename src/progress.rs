@@ -19,6 +19,8 @@ pub enum Phase {
     Dominators,
     Retained,
     Paths,
+    /// The waste analysis (duplicate strings, sparse collections...).
+    Waste,
     /// Checking an index file before use, in bytes.
     ReadingIndex,
     /// Writing an index file, in bytes (twice: checksums, then writing).
@@ -64,6 +66,7 @@ impl Phase {
             Phase::Dominators => "dominators",
             Phase::Retained => "retained sizes",
             Phase::Paths => "paths",
+            Phase::Waste => "waste",
             Phase::ReadingIndex => "reading the index",
             Phase::WritingIndex => "writing the index",
             Phase::Done => "done",

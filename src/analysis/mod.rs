@@ -9,3 +9,4 @@ pub mod patterns;
 pub mod semi_nca;
 pub mod sets;
 pub mod suspects;
+pub mod waste;

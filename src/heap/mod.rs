@@ -136,7 +136,7 @@ pub struct Array<'h> {
     id_size: u32,
 }
 
-impl Array<'_> {
+impl<'h> Array<'h> {
     /// Element `k`, if the array has data and `k` is in range.
     pub fn get(&self, k: u32) -> Option<Value> {
         let size = self.elem.size(self.id_size) as usize;
@@ -146,7 +146,7 @@ impl Array<'_> {
     }
 
     /// The raw big-endian element bytes.
-    pub fn bytes(&self) -> Option<&[u8]> {
+    pub fn bytes(&self) -> Option<&'h [u8]> {
         self.data
     }
 }

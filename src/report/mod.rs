@@ -9,6 +9,7 @@ pub mod histogram;
 pub mod paths;
 pub mod summary;
 pub mod suspects;
+pub mod waste;
 
 use crate::heap::Heap;
 use crate::units::hex_id;
