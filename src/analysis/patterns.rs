@@ -18,7 +18,7 @@ use super::dominators::{Children, Dominators, Idom};
 use super::finalizers::FinalizerReport;
 use super::graph::{HeapGraph, Referents};
 use super::semi_nca::{Graph, NONE};
-use super::sets::{retained_set, set_histogram, set_retained};
+use super::sets::{retained_histogram, set_retained};
 use crate::heap::Heap;
 use crate::progress::{Cancelled, Phase, Progress};
 use crate::units::{bytes, count_of, thousands};
@@ -384,10 +384,11 @@ fn timers(heap: &Heap, strong: &Dominators, children: &Children, found: &Found) 
             }
         }
         if !cancelled.is_empty() {
-            result.cancelled_retained = set_retained(strong, &cancelled);
+            let held = retained_histogram(heap, strong, children, &cancelled);
+            // The shallow sizes of a retained set add up to its retained size.
+            result.cancelled_retained = held.iter().map(|r| r.shallow).sum();
             result.cancelled_classes = tally(heap, &cancelled);
-            let set = retained_set(strong, children, &cancelled);
-            result.held = set_histogram(heap, &set)
+            result.held = held
                 .into_iter()
                 .take(HELD_CLASSES)
                 .map(|r| ClassTally {

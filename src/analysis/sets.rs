@@ -260,6 +260,107 @@ pub fn precise_retained_set(heap: &Heap, doms: &Dominators, objects: &[u32]) -> 
         .collect()
 }
 
+/// Objects and shallow bytes per class index of the dominator subtrees of
+/// `roots` (pass disjoint subtrees, such as [`top_members`]' answer): their
+/// retained set as [`set_histogram`] counts it, without a list of its
+/// objects and without reading records in the dump (an object's shallow
+/// size is what it retains less what its children do). Subtrees found in
+/// `done` (other than the roots themselves) are added from there rather
+/// than walked. The walk is cut into parts that run in parallel.
+pub fn subtree_counts(
+    heap: &Heap,
+    doms: &Dominators,
+    children: &Children,
+    roots: &[u32],
+    done: &FxHashMap<u32, Vec<(u64, u64)>>,
+) -> Vec<(u64, u64)> {
+    use rayon::prelude::*;
+    let classes = heap.classes().len();
+    // Counts `x`, returning what is left to walk below it.
+    let count = |x: u32, counts: &mut [(u64, u64)], root: bool| -> &[u32] {
+        if !root {
+            if let Some(known) = done.get(&x) {
+                for (c, (n, b)) in counts.iter_mut().zip(known) {
+                    c.0 += n;
+                    c.1 += b;
+                }
+                return &[];
+            }
+        }
+        let kids = children.of(x);
+        let below: u64 = kids.iter().map(|&k| doms.retained(k)).sum();
+        let c = &mut counts[heap.class_of(x) as usize];
+        c.0 += 1;
+        c.1 += doms.retained(x).saturating_sub(below);
+        kids
+    };
+    let mut counts = vec![(0u64, 0u64); classes];
+    // A level below the roots, then breadth-first until the frontier is
+    // wide enough to share.
+    let mut frontier = Vec::new();
+    for &r in roots {
+        frontier.extend_from_slice(count(r, &mut counts, true));
+    }
+    while !frontier.is_empty() && frontier.len() < 256 {
+        let mut next = Vec::new();
+        for x in frontier {
+            next.extend_from_slice(count(x, &mut counts, false));
+        }
+        frontier = next;
+    }
+    let parts = frontier
+        .par_chunks(frontier.len().div_ceil(64).max(1))
+        .map(|part| {
+            let mut counts = vec![(0u64, 0u64); classes];
+            let mut stack = part.to_vec();
+            while let Some(x) = stack.pop() {
+                stack.extend_from_slice(count(x, &mut counts, false));
+            }
+            counts
+        })
+        .collect::<Vec<_>>();
+    for part in parts {
+        for (c, (n, b)) in counts.iter_mut().zip(part) {
+            c.0 += n;
+            c.1 += b;
+        }
+    }
+    counts
+}
+
+/// Counts per class index (from [`subtree_counts`]) as histogram rows,
+/// largest shallow first, as [`set_histogram`] orders them.
+pub fn histogram_rows(counts: &[(u64, u64)]) -> Vec<SetRow> {
+    let mut rows: Vec<SetRow> = counts
+        .iter()
+        .enumerate()
+        .filter(|(_, (n, _))| *n > 0)
+        .map(|(class, &(objects, shallow))| SetRow {
+            class: class as u32,
+            objects,
+            shallow,
+        })
+        .collect();
+    rows.sort_by(|a, b| {
+        (b.shallow, b.objects)
+            .cmp(&(a.shallow, a.objects))
+            .then(a.class.cmp(&b.class))
+    });
+    rows
+}
+
+/// The class histogram of the retained set of `objects` (as
+/// [`set_histogram`] of [`retained_set`], without listing the set).
+pub fn retained_histogram(
+    heap: &Heap,
+    doms: &Dominators,
+    children: &Children,
+    objects: &[u32],
+) -> Vec<SetRow> {
+    let top = top_members(doms, objects);
+    histogram_rows(&subtree_counts(heap, doms, children, &top, &FxHashMap::default()))
+}
+
 /// One class's line in the histogram of a set of objects.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
 pub struct SetRow {

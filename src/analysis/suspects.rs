@@ -20,8 +20,9 @@
 use serde::Serialize;
 
 use super::dominators::{Children, Dominators, Idom};
+use super::patterns::{self, Patterns};
 use super::paths::{Filter, PathOptions, RootPath, Step, describe_reference, paths_to_roots};
-use super::sets::SetRow;
+use super::sets::{SetRow, histogram_rows, subtree_counts};
 use crate::heap::Heap;
 use crate::progress::{Cancelled, Progress};
 use crate::units::{bytes, count_of, thousands};
@@ -173,6 +174,7 @@ pub fn find(
         }
     };
     let mut holders = Vec::new();
+    let mut tops = TopPaths::default();
     let mut starts: Vec<u32> = children
         .roots()
         .iter()
@@ -213,7 +215,7 @@ pub fn find(
             retained,
             share: share(retained),
             severity: Severity::of_share(share(retained)),
-            accumulation: accumulation(heap, doms, children, chain),
+            accumulation: accumulation(heap, doms, children, chain, &mut tops),
         });
     }
     holders.sort_by_key(|h| std::cmp::Reverse(h.retained));
@@ -251,10 +253,16 @@ pub fn find(
             severity: Severity::of_share(share(retained)),
             biggest_retained: doms.retained(members[0]),
             biggest: members,
-            accumulation: accumulation(heap, doms, children, chain),
+            accumulation: accumulation(heap, doms, children, chain, &mut tops),
         });
     }
     groups.sort_by_key(|g| std::cmp::Reverse(g.retained));
+    let mut all: Vec<&mut Accumulation> = holders
+        .iter_mut()
+        .map(|h| &mut h.accumulation)
+        .chain(groups.iter_mut().map(|g| &mut g.accumulation))
+        .collect();
+    fill_top_classes(heap, doms, children, &mut all);
     Ok(Suspects {
         threshold,
         reachable_bytes: total,
@@ -331,11 +339,18 @@ fn holder_on(heap: &Heap, doms: &Dominators, chain: &[u32]) -> (usize, Held) {
     (at, held)
 }
 
+/// Paths from a GC root to top-level objects, found once for all
+/// suspects below them.
+type TopPaths = rustc_hash::FxHashMap<u32, Option<Vec<u32>>>;
+
+/// The accumulation at the end of `chain`; its `top_classes` are filled in
+/// by [`fill_top_classes`].
 fn accumulation(
     heap: &Heap,
     doms: &Dominators,
     children: &Children,
     chain: Vec<u32>,
+    tops: &mut TopPaths,
 ) -> Accumulation {
     let point = *chain.last().expect("chain");
     let kids = children.of(point);
@@ -374,7 +389,7 @@ fn accumulation(
         run += 1;
         cur = next;
     }
-    let path = path_down_the_tree(heap, doms, point).or_else(|| {
+    let path = path_down_the_tree(heap, doms, point, tops).or_else(|| {
         paths_to_roots(
             heap,
             point,
@@ -387,15 +402,13 @@ fn accumulation(
         .into_iter()
         .next()
     });
-    let mut top_classes = subtree_histogram(heap, doms, children, point);
-    top_classes.truncate(8);
     Accumulation {
         chain,
         run: if run > 1 { run } else { 0 },
         children: kids.len() as u64,
         content,
         path,
-        top_classes,
+        top_classes: Vec::new(),
     }
 }
 
@@ -406,7 +419,12 @@ fn accumulation(
 /// would have to build, a second for 20 M objects). `None` when the top of
 /// the chain is not itself a GC root or a step needs a long search; the
 /// caller then searches backwards.
-fn path_down_the_tree(heap: &Heap, doms: &Dominators, target: u32) -> Option<RootPath> {
+fn path_down_the_tree(
+    heap: &Heap,
+    doms: &Dominators,
+    target: u32,
+    tops: &mut TopPaths,
+) -> Option<RootPath> {
     const BUDGET: usize = 100_000;
     let mut chain = vec![target];
     while let Idom::Object(d) = doms.idom(*chain.last().expect("chain")) {
@@ -418,7 +436,10 @@ fn path_down_the_tree(heap: &Heap, doms: &Dominators, target: u32) -> Option<Roo
     }
     let filter = Filter::new(heap, doms.referents, &[]);
     // Objects from the root down to the target.
-    let mut objects = path_to_top(heap, &filter, top)?;
+    let mut objects = tops
+        .entry(top)
+        .or_insert_with(|| path_to_top(heap, &filter, top))
+        .clone()?;
     let root = objects[0];
     for pair in chain.windows(2).rev() {
         let (to, from) = (pair[0], pair[1]);
@@ -508,61 +529,23 @@ fn path_to_top(heap: &Heap, filter: &Filter<'_>, top: u32) -> Option<Vec<u32>> {
     None
 }
 
-/// The class histogram of `o`'s dominator subtree (its retained set),
-/// largest shallow first. The subtree is cut into a few hundred parts
-/// walked in parallel, each object's shallow size taken from the tree
-/// (what it retains less what its children do) rather than from its
-/// record in the dump.
-fn subtree_histogram(heap: &Heap, doms: &Dominators, children: &Children, o: u32) -> Vec<SetRow> {
-    use rayon::prelude::*;
-    let classes = heap.classes().len();
-    let count = |x: u32, counts: &mut [(u64, u64)]| {
-        let kids = children.of(x);
-        let below: u64 = kids.iter().map(|&k| doms.retained(k)).sum();
-        let c = &mut counts[heap.class_of(x) as usize];
-        c.0 += 1;
-        c.1 += doms.retained(x) - below;
-        kids
-    };
-    // Breadth-first from `o` until the frontier is wide enough to share.
-    let mut counts = vec![(0u64, 0u64); classes];
-    let mut frontier = vec![o];
-    while !frontier.is_empty() && frontier.len() < 256 {
-        let mut next = Vec::new();
-        for x in frontier {
-            next.extend_from_slice(count(x, &mut counts));
-        }
-        frontier = next;
+/// Fills in the biggest classes of each accumulation point's retained set.
+/// Points nested in another one's subtree are counted first and added
+/// whole when the bigger walk reaches them, so no object is counted twice.
+fn fill_top_classes(heap: &Heap, doms: &Dominators, children: &Children, all: &mut [&mut Accumulation]) {
+    let mut points: Vec<u32> = all.iter().map(|a| a.point()).collect();
+    points.sort_by_key(|&p| (doms.retained(p), p));
+    points.dedup();
+    let mut done: rustc_hash::FxHashMap<u32, Vec<(u64, u64)>> = Default::default();
+    for p in points {
+        let counts = subtree_counts(heap, doms, children, &[p], &done);
+        done.insert(p, counts);
     }
-    let parts = frontier
-        .par_chunks(frontier.len().div_ceil(64).max(1))
-        .map(|part| {
-            let mut counts = vec![(0u64, 0u64); classes];
-            let mut stack = part.to_vec();
-            while let Some(x) = stack.pop() {
-                stack.extend_from_slice(count(x, &mut counts));
-            }
-            counts
-        })
-        .collect::<Vec<_>>();
-    for part in parts {
-        for (c, (n, b)) in counts.iter_mut().zip(part) {
-            c.0 += n;
-            c.1 += b;
-        }
+    for a in all.iter_mut() {
+        let mut rows = histogram_rows(&done[&a.point()]);
+        rows.truncate(8);
+        a.top_classes = rows;
     }
-    let mut rows: Vec<SetRow> = counts
-        .into_iter()
-        .enumerate()
-        .filter(|(_, (n, _))| *n > 0)
-        .map(|(class, (objects, shallow))| SetRow {
-            class: class as u32,
-            objects,
-            shallow,
-        })
-        .collect();
-    rows.sort_by(|a, b| (b.shallow, b.objects, a.class).cmp(&(a.shallow, a.objects, b.class)));
-    rows
 }
 
 /// `java.util.HashMap` for an object, `class java.util.HashMap` for a
@@ -755,13 +738,20 @@ pub fn report(
     heap: &Heap,
     doms: &Dominators,
     children: &Children,
-    _finalizers: &crate::analysis::finalizers::FinalizerReport,
+    finalizers: &crate::analysis::finalizers::FinalizerReport,
     threshold: f64,
     progress: &Progress,
 ) -> Result<LeakReport, Cancelled> {
     let suspects = find(heap, doms, children, threshold, progress)?;
-    Ok(LeakReport::new(heap, suspects))
+    let mut report = LeakReport::new(heap, suspects);
+    let patterns = patterns::analyze(heap, doms, children, finalizers, progress)?;
+    report.add_patterns(heap, &patterns);
+    Ok(report)
 }
+
+/// Direct buffers are a finding when they own at least this share of the
+/// reachable heap in native memory (every JVM has a few small ones).
+pub const DIRECT_SHARE: f64 = 0.01;
 
 impl LeakReport {
     /// A report with nothing found (of a cancelled computation).
@@ -812,9 +802,85 @@ impl LeakReport {
         report
     }
 
-    /// Adds a finding of a known pattern.
-    pub fn add(&mut self, finding: Finding) {
-        self.findings.push(finding);
+    /// Adds the findings of the known patterns: each timer queue with
+    /// cancelled tasks, the thread-local values of pool threads, each
+    /// leaked class loader, the native memory of direct buffers, and the
+    /// finalizer backlog.
+    pub fn add_patterns(&mut self, heap: &Heap, p: &Patterns) {
+        let total = self.reachable_bytes;
+        let share_of = |b: u64| if total == 0 { 0.0 } else { b as f64 / total as f64 };
+        let mut found = Vec::new();
+        let mut add = |kind, retained: u64, sentence, focus, class| {
+            let share = share_of(retained);
+            found.push(Finding {
+                kind,
+                severity: Severity::of_share(share),
+                retained,
+                share,
+                sentence,
+                focus,
+                class,
+                accumulation: None,
+            });
+        };
+        for t in p.timers.iter().filter(|t| t.cancelled() > 0) {
+            add(
+                FindingKind::CancelledTimerTasks,
+                t.cancelled_retained,
+                t.sentence(heap),
+                Some(t.queue),
+                t.cancelled_classes.first().map(|c| c.class),
+            );
+        }
+        let locals = &p.thread_locals;
+        if locals.pool_values > 0 {
+            let biggest = locals
+                .threads
+                .iter()
+                .filter(|t| t.pool.is_some())
+                .max_by_key(|t| (t.retained, std::cmp::Reverse(t.thread)));
+            add(
+                FindingKind::ThreadLocals,
+                locals.pool_retained,
+                locals.sentence(heap),
+                biggest.map(|t| t.thread),
+                locals.pool_classes.first().map(|c| c.class),
+            );
+        }
+        for l in &p.loaders {
+            add(
+                FindingKind::ClassLoaderLeak,
+                l.holder_retained.max(l.loader_retained),
+                l.sentence(heap),
+                Some(l.loader),
+                Some(l.class),
+            );
+        }
+        let d = &p.direct_buffers;
+        if d.owned_capacity > 0 && share_of(d.owned_capacity) >= DIRECT_SHARE {
+            add(
+                FindingKind::DirectBuffers,
+                d.owned_capacity,
+                d.sentence(heap),
+                d.biggest.first().map(|b| b.buffer),
+                d.biggest.first().map(|b| heap.class_of(b.buffer)),
+            );
+        }
+        let f = &p.finalizers;
+        if f.pending > 0 {
+            let thread = f
+                .stuck_thread
+                .and_then(|t| heap.threads().get(t))
+                .and_then(|t| t.object);
+            add(
+                FindingKind::FinalizerBacklog,
+                f.retained,
+                f.sentence(heap),
+                thread,
+                f.top_class.as_ref().map(|c| c.class),
+            );
+        }
+        self.findings.extend(found);
         self.order();
     }
 
