@@ -7,6 +7,7 @@ pub mod finalizers;
 pub mod histogram;
 pub mod paths;
 pub mod summary;
+pub mod threads;
 
 use crate::heap::Heap;
 use crate::units::hex_id;
