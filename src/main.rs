@@ -124,6 +124,13 @@ enum Command {
         #[command(flatten)]
         common: Common,
     },
+    /// Threads: daemon, state, frames, the objects their frames hold and
+    /// what those retain, the thread object's retained size, ThreadLocal
+    /// values; then each stack with the objects each frame holds
+    Threads {
+        #[command(flatten)]
+        common: Common,
+    },
     /// Leak suspects: the objects and classes that retain much of the
     /// heap, where their memory accumulates, and the known leak patterns
     Suspects {
@@ -234,6 +241,11 @@ enum Command {
         /// Which heap dump of the baseline, in a file holding several
         #[arg(long, value_name = "N", requires = "baseline")]
         baseline_heap_dump: Option<usize>,
+        /// Group the view, its first group expanded: dominators by
+        /// class, "class loader" or package; histogram by package,
+        /// superclass or "class loader"
+        #[arg(long, value_name = "GROUPING")]
+        group: Option<String>,
     },
 }
 
@@ -350,6 +362,7 @@ fn main() -> ExitCode {
             paths(&common, targets, max, referents, exclude)
         }
         Some(Command::Finalizers { common }) => finalizers(&common),
+        Some(Command::Threads { common }) => threads(&common),
         Some(Command::Waste { common, top }) => waste(&common, top),
         Some(Command::Suspects {
             common,
@@ -403,11 +416,13 @@ fn main() -> ExitCode {
             baseline,
             heap_dump,
             baseline_heap_dump,
+            group,
         }) => screenshot(
             &dump,
             baseline.as_deref(),
             [heap_dump, baseline_heap_dump],
             &view,
+            group.as_deref(),
             &out,
             &size,
         ),
@@ -912,6 +927,39 @@ fn finalizers(common: &Common) -> Result<(), Failure> {
     Ok(())
 }
 
+fn threads(common: &Common) -> Result<(), Failure> {
+    let print = |heap: &Heap, doms: &Dominators| {
+        let t = Instant::now();
+        let summaries = heapscope::analysis::threads::summarize(heap, Some(doms));
+        if common.timings {
+            eprintln!(
+                "time {:<10} {:>8.3} s",
+                "threads",
+                t.elapsed().as_secs_f64()
+            );
+        }
+        if common.json {
+            print_json(&report::with_warnings(
+                report::threads::json(heap, doms, &summaries),
+                heap.warnings(),
+            ));
+        } else {
+            print!("{}", report::threads::text(heap, doms, &summaries));
+            eprint!("{}", report::warnings_text(heap.warnings()));
+        }
+    };
+    if reuse() == Reuse::NoIndex {
+        let (heap, doms) = load_with_dominators(common, false)?;
+        print(&heap, &doms);
+        leave((heap, doms));
+    } else {
+        let model = load_model(common)?;
+        print(&model.heap, &model.doms[0]);
+        leave(model);
+    }
+    Ok(())
+}
+
 fn waste(common: &Common, top: usize) -> Result<(), Failure> {
     let print = |heap: &Heap, doms: &Dominators| -> Result<(), Failure> {
         let t = Instant::now();
@@ -1125,6 +1173,7 @@ fn screenshot(
     baseline: Option<&Path>,
     heap_dumps: [Option<usize>; 2],
     view: &str,
+    group: Option<&str>,
     out: &Path,
     size: &str,
 ) -> Result<(), Failure> {
@@ -1138,6 +1187,17 @@ fn screenshot(
     let view = heapscope::app::View::parse(view).ok_or_else(|| {
         Failure::Usage(format!("unknown view '{view}': overview, histogram, dominators, finalizers, inspector, threads, query or compare"))
     })?;
+    let groupings: &[&str] = match view {
+        heapscope::app::View::Dominators => &["class", "class loader", "package"],
+        heapscope::app::View::Histogram => &["package", "superclass", "class loader"],
+        _ => &[],
+    };
+    if let Some(g) = group.filter(|g| !groupings.contains(g)) {
+        return Err(Failure::Usage(match groupings {
+            [] => "--group goes with --view dominators or histogram".into(),
+            _ => format!("no grouping '{g}' of this view: {}", groupings.join(", ")),
+        }));
+    }
     if (view == heapscope::app::View::Compare) != baseline.is_some() {
         return Err(Failure::Usage(
             "--view compare and --baseline go together".into(),
@@ -1151,7 +1211,7 @@ fn screenshot(
                 "bad --size '{size}': expected WIDTHxHEIGHT like 1280x800"
             ))
         })?;
-    heapscope::app::screenshot(dump, baseline, heap_dumps, view, section, out, w, h)
+    heapscope::app::screenshot(dump, baseline, heap_dumps, view, section, group, out, w, h)
         .map_err(|e| Failure::from(Error::new(e)))
 }
 

@@ -110,7 +110,7 @@ fn histogram_names_double_click_and_packages_group() {
         texts(&h)
     );
 
-    h.get_by_label("Group by package").click();
+    h.get_by_label("package").click();
     h.run_steps(3);
     wait_for(&mut h, "package retained sizes", |h| !has(h, "..."));
     assert!(has(&h, "(primitive arrays)"));
@@ -282,7 +282,7 @@ fn why_alive_explains_pending_objects_and_folds_chains() {
 fn threads_table_filters_and_finalizers_list_their_objects() {
     let mut h = demo(1024.0, 700.0);
     show(&mut h, View::Threads);
-    h.get_by_label("Retained by its frames v");
+    h.get_by_label("Held retained v");
     type_into(&mut h, "Filter:", "Timer");
     assert!(has(&h, "PgCancelTimer"));
     assert!(

@@ -6,8 +6,10 @@ use std::path::Path;
 
 use super::command::{Command, DumpId, Retention, View};
 use super::views::compare::Section;
+use super::views::histogram_groups::Group as HistogramGroup;
 use super::{Comparison, Document, HeapscopeApp, Tab, Tree, Views, load_heap_dump};
 use crate::analysis::diff;
+use crate::analysis::groups::GroupBy;
 use crate::heap::{ClassIx, ObjectIx};
 use crate::progress::Progress;
 
@@ -16,6 +18,9 @@ use crate::progress::Progress;
 /// comparison with `baseline`, on its section `section`) and writes a
 /// `width` x `height` picture to `out`. `heap_dumps` picks the heap dump
 /// of `dump` and of `baseline` in files of several (`None`: the last).
+/// `group` groups the dominator tree (class, class loader, package) or
+/// the histogram (package, superclass, class loader), its first group
+/// expanded.
 #[allow(clippy::too_many_arguments)]
 pub fn screenshot(
     dump: &Path,
@@ -23,10 +28,32 @@ pub fn screenshot(
     heap_dumps: [Option<usize>; 2],
     view: View,
     section: Section,
+    group: Option<&str>,
     out: &Path,
     width: f32,
     height: f32,
 ) -> Result<(), String> {
+    let dominator_group = match (view, group) {
+        (View::Dominators, Some(g)) => Some(
+            GroupBy::ALL
+                .into_iter()
+                .find(|b| b.label() == g)
+                .ok_or_else(|| format!("no grouping '{g}': class, class loader or package"))?,
+        ),
+        _ => None,
+    };
+    let histogram_group = match (view, group) {
+        (View::Histogram, Some(g)) => Some(
+            HistogramGroup::ALL
+                .into_iter()
+                .find(|b| b.label() == g)
+                .ok_or_else(|| format!("no grouping '{g}': package, superclass or class loader"))?,
+        ),
+        _ => None,
+    };
+    if group.is_some() && !matches!(view, View::Dominators | View::Histogram) {
+        return Err("--group goes with --view dominators or histogram".into());
+    }
     let doc = load_heap_dump(dump, heap_dumps[0])?;
     if std::env::var_os("HEAPSCOPE_FRAME_STATS").is_some() {
         let steps: Vec<String> = doc
@@ -64,9 +91,19 @@ pub fn screenshot(
         app.apply_one(c);
     }
     app.view = view;
-    if view == View::Dominators {
-        if let (Some(t), Some(v)) = (&tree, app.views_mut()) {
-            v.dominators.expand_first(t);
+    if let Some(v) = app.views_mut() {
+        match view {
+            View::Dominators => {
+                v.dominators.set_group(dominator_group);
+                v.dominators.expand_first();
+            }
+            View::Histogram => {
+                if let Some(g) = histogram_group {
+                    v.histogram.set_group(g);
+                }
+            }
+            View::Threads => v.threads.choose_biggest(&heap),
+            _ => {}
         }
     }
     if let Some(b) = baseline {
@@ -89,6 +126,13 @@ pub fn screenshot(
         harness.step();
     }
     harness.run_steps(3);
+    if histogram_group.is_some() {
+        // The first group shown, expanded.
+        if let Some(v) = harness.state_mut().views_mut() {
+            v.histogram.expand_first();
+        }
+        harness.run_steps(3);
+    }
     let image = harness.render()?;
     image
         .save(out)
@@ -149,5 +193,6 @@ impl HeapscopeApp {
         docs.into_iter().any(|d| {
             d.is_loading() || d.strong_progress().is_some() || d.leaks_progress().is_some()
         }) || self.why_alive.is_running()
+            || self.views().is_some_and(Views::is_busy)
     }
 }

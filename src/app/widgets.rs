@@ -10,7 +10,8 @@ use crate::units::{bytes, thousands};
 
 pub use crate::report::object_label as object_text;
 
-/// A clickable object: selects it; right-click for the actions on it.
+/// A clickable object: selects it, double-click inspects it; right-click
+/// for the actions on it.
 pub fn object_link(
     ui: &mut Ui,
     heap: &Heap,
@@ -20,11 +21,14 @@ pub fn object_link(
 ) -> Response {
     let text = object_text(heap, o.0);
     let response = ui.link(text).on_hover_text(format!(
-        "{} bytes shallow; click to select, right-click for more",
+        "{} bytes shallow; click to select, double-click to inspect, right-click for more",
         thousands(heap.shallow_size(o.0))
     ));
     if response.clicked() {
         out.push(Command::Select(dump, o));
+    }
+    if response.double_clicked() {
+        out.push(Command::Show(super::command::View::Inspector));
     }
     response.context_menu(|ui| actions::object_menu(ui, heap, dump, o, out));
     response
@@ -115,17 +119,22 @@ impl<C: Columns> Sort<C> {
 /// A column header that sorts: click to sort by it (largest first for
 /// numbers), again to reverse. The title shows whole on hover.
 pub fn sort_header<C: Columns>(ui: &mut Ui, column: C, sort: &mut Sort<C>) {
+    sort_header_as(ui, column, column.title(), sort)
+}
+
+/// [`sort_header`] with a title of its own.
+pub fn sort_header_as<C: Columns>(ui: &mut Ui, column: C, title: &str, sort: &mut Sort<C>) {
     let arrow = match (sort.column == column, sort.ascending) {
         (false, _) => "",
         (true, true) => " ^",
         (true, false) => " v",
     };
     let hint = match column.hint() {
-        "" => format!("{}: click to sort", column.title()),
-        h => format!("{}: {h}; click to sort", column.title()),
+        "" => format!("{title}: click to sort"),
+        h => format!("{title}: {h}; click to sort"),
     };
     if ui
-        .button(RichText::new(format!("{}{arrow}", column.title())).strong())
+        .button(RichText::new(format!("{title}{arrow}")).strong())
         .on_hover_text(hint)
         .clicked()
     {

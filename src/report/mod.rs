@@ -10,6 +10,7 @@ pub mod paths;
 pub mod summary;
 pub mod suspects;
 pub mod waste;
+pub mod threads;
 
 use crate::heap::Heap;
 use crate::units::hex_id;

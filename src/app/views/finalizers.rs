@@ -198,7 +198,7 @@ impl FinalizerView {
                         .max_height(160.0)
                         .id_salt(("frames", t.thread))
                         .show(ui, |ui| {
-                            super::threads::frames_ui(ui, &heap, dump, thread, out)
+                            super::threads::frames_ui(ui, &heap, dump, thread, &|_| None, out)
                         });
                 });
         }

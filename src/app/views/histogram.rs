@@ -1,23 +1,26 @@
 //! The class histogram: instances, shallow and retained size per class,
-//! sortable by every column, filterable, grouped by package on request
-//! (packages expand into their classes); double-click a class to list its
-//! instances, right-click it for the actions on its instances.
+//! sortable by every column, filterable, grouped on request by package,
+//! by superclass or by class loader (groups expand into their classes);
+//! double-click a class to list its instances, right-click it for the
+//! actions on its instances.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::HashSet;
 use std::sync::Arc;
 
 use egui::RichText;
 use egui_extras::{Column, TableBuilder};
 
+use super::histogram_groups::{Group, Line, group_has_menu, group_menu, group_retained, grouped};
 use super::instances::InstanceList;
 use super::{ViewContext, retained_note, waiting};
+use crate::analysis::groups::{ClassGroups, GroupBy};
 use crate::app::actions;
 use crate::app::command::{Command, DumpId, Retention};
 use crate::app::task::{Keyed, Task};
 use crate::app::widgets::{
     Columns, Sort, cell_text, class_filter, passes, share_bar, size_label, sort_headers, table_area,
 };
-use crate::heap::{ClassIx, Heap};
+use crate::heap::ClassIx;
 use crate::units::{bytes, count_of, thousands};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -49,7 +52,7 @@ impl Columns for Col {
     fn hint(self) -> &'static str {
         match self {
             Col::Retained => {
-                "what would be freed with all the instances (a package: all its objects), counted once; unreachable objects retain nothing, so it can be below the shallow size"
+                "what would be freed with all the instances (a group: all its classes' instances as one set), counted once; unreachable objects retain nothing, so it can be below the shallow size"
             }
             Col::Share => "shallow size as a share of the heap",
             _ => "",
@@ -60,40 +63,37 @@ impl Columns for Col {
     }
 }
 
-/// A row: a class, a package, or a class under its expanded package.
-struct Line {
-    name: String,
-    class: Option<ClassIx>,
-    /// Classes in a package row; 0 for a class.
-    classes: usize,
-    nested: bool,
-    instances: u64,
-    shallow: u64,
-    retained: Option<u64>,
-}
-
 /// What the rows shown depend on.
 #[derive(Clone, PartialEq)]
 struct LinesKey {
     dump: DumpId,
     filter: String,
-    group: bool,
-    expanded: Vec<String>,
+    group: Group,
+    expanded: Vec<(Group, u32)>,
     sort: Sort<Col>,
     retention: Retention,
     retained: bool,
-    package_retained: bool,
+    group_retained: bool,
+}
+
+/// The rows, and the instances and shallow bytes of the classes in them
+/// (each class once: superclass groups share classes).
+struct Lines {
+    lines: Vec<Line>,
+    instances: u64,
+    shallow: u64,
 }
 
 pub struct HistogramView {
     filter: String,
     sort: Sort<Col>,
-    group: bool,
-    expanded: HashSet<String>,
-    lines: Option<(LinesKey, Arc<Vec<Line>>)>,
-    /// Per package (in name order): its retained size as a set.
-    /// Per package: its retained size as a set.
-    package_retained: Keyed<(DumpId, Retention), Arc<HashMap<String, u64>>>,
+    group: Group,
+    expanded: HashSet<(Group, u32)>,
+    lines: Option<(LinesKey, Arc<Lines>)>,
+    /// Classes in groups, per dump and grouping.
+    groups: Option<((DumpId, GroupBy), Arc<ClassGroups>)>,
+    /// Per group: its retained size as a set.
+    group_retained: Keyed<(DumpId, Retention, Group), Arc<Vec<u64>>>,
     instances: InstanceList,
 }
 
@@ -102,45 +102,16 @@ impl Default for HistogramView {
         HistogramView {
             filter: String::new(),
             sort: Sort::by(Col::Shallow),
-            group: false,
+            group: Group::None,
             expanded: HashSet::new(),
             lines: None,
-            package_retained: Keyed::default(),
+            groups: None,
+            group_retained: Keyed::default(),
             instances: InstanceList::default(),
         }
     }
 }
 
-const PRIMITIVES: [&str; 8] = [
-    "boolean", "byte", "char", "short", "int", "long", "float", "double",
-];
-
-/// The package of a class name; primitive arrays have one of their own.
-pub fn package(name: &str) -> &str {
-    let element = name.trim_end_matches("[]");
-    match element.rfind('.') {
-        Some(i) => &element[..i],
-        None if element != name && PRIMITIVES.contains(&element) => "(primitive arrays)",
-        None => "(default package)",
-    }
-}
-
-/// Every package of the heap in name order, and each class's package.
-fn packages(heap: &Heap) -> (Vec<String>, Vec<u32>) {
-    let mut names: BTreeMap<&str, u32> = BTreeMap::new();
-    for (_, c) in heap.classes().iter() {
-        names.insert(package(&c.name), 0);
-    }
-    for (i, v) in names.values_mut().enumerate() {
-        *v = i as u32;
-    }
-    let of_class = heap
-        .classes()
-        .iter()
-        .map(|(_, c)| names[package(&c.name)])
-        .collect();
-    (names.keys().map(|s| s.to_string()).collect(), of_class)
-}
 
 impl HistogramView {
     /// Lists the instances of `class` below the table.
@@ -161,6 +132,38 @@ impl HistogramView {
         self.sort
     }
 
+    /// Groups the classes (for screenshots).
+    pub fn set_group(&mut self, group: Group) {
+        self.group = group;
+    }
+
+    /// Expands the first group row shown (for screenshots).
+    pub fn expand_first(&mut self) {
+        if let Some(g) = self
+            .lines
+            .as_ref()
+            .and_then(|(_, l)| l.lines.iter().find_map(|l| l.group))
+        {
+            self.expanded.insert((self.group, g));
+        }
+    }
+
+    /// A task the view waits for is running (for screenshots).
+    pub fn is_busy(&self) -> bool {
+        self.group_retained.is_running()
+    }
+
+    /// The classes in groups of the grouping chosen.
+    fn class_groups(&mut self, ctx: &ViewContext) -> Option<Arc<ClassGroups>> {
+        let by = self.group.class_groups()?;
+        let heap = ctx.heap()?;
+        let key = (ctx.dump(), by);
+        if self.groups.as_ref().is_none_or(|(k, _)| *k != key) {
+            self.groups = Some((key, Arc::new(ClassGroups::new(heap, by))));
+        }
+        self.groups.as_ref().map(|(_, g)| g.clone())
+    }
+
     pub fn ui(&mut self, ui: &mut egui::Ui, ctx: &ViewContext, out: &mut Vec<Command>) {
         let Some(rows) = ctx.doc.histogram.clone() else {
             waiting(ui, "Counting classes");
@@ -171,27 +174,25 @@ impl HistogramView {
         let regex = ui
             .horizontal(|ui| {
                 let f = class_filter(ui, "Filter:", &mut self.filter);
-                ui.checkbox(&mut self.group, "Group by package");
+                ui.label("Group by:");
+                for g in Group::ALL {
+                    ui.selectable_value(&mut self.group, g, g.label());
+                }
                 if tree.is_none() {
                     ui.label(RichText::new("retained sizes are being computed...").weak());
                 }
                 f
             })
             .inner;
-        let package_retained = match (self.group, ctx.heap(), &tree) {
-            (true, Some(heap), Some(tree)) => {
-                let (heap, tree) = (heap.clone(), tree.clone());
-                self.package_retained
-                    .get(&(ctx.dump(), ctx.retention), || {
-                        Task::compute("package-retained", ctx.waker.clone(), move |_| {
-                            let (names, of_class) = packages(&heap);
-                            let sizes = crate::analysis::sets::group_retained(
-                                &tree.doms,
-                                &tree.children,
-                                |o| Some(of_class[heap.class_of(o) as usize]),
-                                names.len(),
-                            );
-                            Arc::new(names.into_iter().zip(sizes).collect())
+        let groups = self.class_groups(ctx);
+        let group_retained = match (&groups, ctx.heap(), &tree) {
+            (Some(groups), Some(heap), Some(tree)) => {
+                let (heap, tree, groups, group) =
+                    (heap.clone(), tree.clone(), groups.clone(), self.group);
+                self.group_retained
+                    .get(&(ctx.dump(), ctx.retention, self.group), || {
+                        Task::compute("group-retained", ctx.waker.clone(), move |_| {
+                            group_retained(group, &heap, &groups, &tree.doms, &tree.children)
                         })
                     })
                     .cloned()
@@ -203,41 +204,44 @@ impl HistogramView {
             filter: self.filter.clone(),
             group: self.group,
             expanded: {
-                let mut e: Vec<String> = self.expanded.iter().cloned().collect();
+                let mut e: Vec<(Group, u32)> = self.expanded.iter().copied().collect();
                 e.sort();
                 e
             },
             sort: self.sort,
             retention: ctx.retention,
             retained: tree.is_some(),
-            package_retained: package_retained.is_some(),
+            group_retained: group_retained.is_some(),
         };
         if self.lines.as_ref().is_none_or(|(k, _)| *k != key) {
             let retained = tree.as_ref().map(|t| t.class_retained.as_slice());
-            let lines = self.make_lines(&rows, &regex, retained, package_retained.as_deref());
+            let lines = self.make_lines(
+                ctx,
+                &rows,
+                &regex,
+                retained,
+                groups.as_deref(),
+                group_retained.as_deref().map(Vec::as_slice),
+            );
             self.lines = Some((key, Arc::new(lines)));
         }
-        let lines = self
-            .lines
-            .as_ref()
-            .map(|(_, l)| l.clone())
-            .unwrap_or_default();
-        let top: Vec<&Line> = lines.iter().filter(|l| !l.nested).collect();
-        let shown = if self.group {
-            count_of(top.len() as u64, "package")
-        } else {
-            count_of(top.len() as u64, "class")
+        let lines = match &self.lines {
+            Some((_, l)) => l.clone(),
+            None => return,
         };
-        let hint = if self.group {
-            "click a package's triangle for its classes"
+        let grouped = self.group != Group::None;
+        let top = lines.lines.iter().filter(|l| !l.nested).count();
+        let hint = if grouped {
+            format!("click a {}'s triangle for its classes", self.group.noun())
         } else {
-            "double-click a class for its instances, right-click for more"
+            "double-click a class for its instances, right-click for more".to_string()
         };
         ui.label(
             RichText::new(format!(
-                "{shown} shown, {} instances, {} of {} shallow; {}; {hint}",
-                thousands(top.iter().map(|l| l.instances).sum()),
-                bytes(top.iter().map(|l| l.shallow).sum()),
+                "{} shown, {} instances, {} of {} shallow; {}; {hint}",
+                count_of(top as u64, self.group.noun()),
+                thousands(lines.instances),
+                bytes(lines.shallow),
                 bytes(total),
                 retained_note(ctx),
             ))
@@ -251,6 +255,7 @@ impl HistogramView {
         let mut sort = self.sort;
         let (mut open, mut toggle) = (None, None);
         let heap = ctx.heap().cloned();
+        let group = self.group;
         table_area(ui, "histogram_table", |ui, row_height| {
             TableBuilder::new(ui)
                 .striped(true)
@@ -264,24 +269,27 @@ impl HistogramView {
                     sort_headers(&mut header, &mut sort)
                 })
                 .body(|body| {
-                    body.rows(row_height, lines.len(), |mut row| {
-                        let l = &lines[row.index()];
+                    body.rows(row_height, lines.lines.len(), |mut row| {
+                        let l = &lines.lines[row.index()];
                         row.set_selected(l.class.is_some() && l.class == self.instances.class);
                         row.col(|ui| {
                             ui.horizontal(|ui| {
-                                if l.class.is_none() {
-                                    let open = self.expanded.contains(&l.name);
+                                if let Some(g) = l.group {
+                                    let open = self.expanded.contains(&(group, g));
                                     if ui
                                         .small_button(if open { "v" } else { ">" })
-                                        .on_hover_text(count_of(l.classes as u64, "class"))
+                                        .on_hover_text(l.group_hint(group))
                                         .clicked()
                                     {
-                                        toggle = Some(l.name.clone());
+                                        toggle = Some(g);
                                     }
                                 } else if l.nested {
                                     ui.add_space(24.0);
                                 }
-                                cell_text(ui, &l.name);
+                                let name = cell_text(ui, &l.name);
+                                if l.group.is_some() {
+                                    name.on_hover_text(l.group_hint(group));
+                                }
                             });
                         });
                         row.col(|ui| {
@@ -302,27 +310,35 @@ impl HistogramView {
                         // Labels take no clicks in tables (`table_area`): a
                         // double-click anywhere on the row opens it.
                         let response = row.response();
-                        match l.class {
-                            Some(c) => {
+                        let Some(heap) = &heap else { return };
+                        match (l.class, l.group) {
+                            (Some(c), _) => {
                                 if response.double_clicked() {
                                     open = Some(c);
                                 }
-                                if let Some(heap) = &heap {
+                                response.context_menu(|ui| {
+                                    actions::class_menu(ui, heap, ctx.dump(), c, out)
+                                });
+                            }
+                            (None, Some(g)) => {
+                                if response.double_clicked() {
+                                    toggle = Some(g);
+                                }
+                                if group_has_menu(group, l) {
                                     response.context_menu(|ui| {
-                                        actions::class_menu(ui, heap, ctx.dump(), c, out)
+                                        group_menu(ui, heap, ctx.dump(), group, l, out)
                                     });
                                 }
                             }
-                            None if response.double_clicked() => toggle = Some(l.name.clone()),
-                            None => {}
+                            (None, None) => {}
                         }
                     });
                 });
         });
         self.sort = sort;
-        if let Some(p) = toggle {
-            if !self.expanded.remove(&p) {
-                self.expanded.insert(p);
+        if let Some(g) = toggle {
+            if !self.expanded.remove(&(group, g)) {
+                self.expanded.insert((group, g));
             }
         }
         if let Some(c) = open {
@@ -334,24 +350,23 @@ impl HistogramView {
     /// The rows for the filter, grouping and order.
     fn make_lines(
         &self,
+        ctx: &ViewContext,
         rows: &[crate::analysis::histogram::Row],
         regex: &Result<Option<regex::Regex>, String>,
         retained: Option<&[u64]>,
-        package_retained: Option<&HashMap<String, u64>>,
-    ) -> Vec<Line> {
+        groups: Option<&ClassGroups>,
+        group_retained: Option<&[u64]>,
+    ) -> Lines {
         let classes: Vec<Line> = rows
             .iter()
             .filter(|r| passes(regex, &r.name))
-            .map(|r| Line {
-                name: r.name.clone(),
-                class: Some(ClassIx(r.class)),
-                classes: 0,
-                nested: false,
-                instances: r.instances,
-                shallow: r.shallow,
-                retained: retained.map(|c| c[r.class as usize]),
+            .map(|r| {
+                let retained = retained.map(|c| c[r.class as usize]);
+                Line::class(&r.name, r.class, r.instances, r.shallow, retained)
             })
             .collect();
+        let instances = classes.iter().map(|l| l.instances).sum();
+        let shallow = classes.iter().map(|l| l.shallow).sum();
         let sort = self.sort;
         let order = |a: &Line, b: &Line| {
             let o = match sort.column {
@@ -362,45 +377,28 @@ impl HistogramView {
             };
             sort.order(o).then_with(|| a.name.cmp(&b.name))
         };
-        if !self.group {
-            let mut classes = classes;
-            classes.sort_by(order);
-            return classes;
-        }
-        // Packages: retained as a set when known (never the sum of their
-        // classes', which counts shared objects more than once).
-        let mut groups: BTreeMap<String, (Line, Vec<Line>)> = BTreeMap::new();
-        for l in classes {
-            let p = package(&l.name).to_string();
-            let set = package_retained.and_then(|r| r.get(&p).copied());
-            let g = groups.entry(p.clone()).or_insert_with(|| {
-                let line = Line {
-                    name: p,
-                    class: None,
-                    classes: 0,
-                    nested: false,
-                    instances: 0,
-                    shallow: 0,
-                    retained: set,
-                };
-                (line, Vec::new())
-            });
-            g.0.classes += 1;
-            g.0.instances += l.instances;
-            g.0.shallow += l.shallow;
-            g.1.push(Line { nested: true, ..l });
-        }
-        let mut groups: Vec<(Line, Vec<Line>)> = groups.into_values().collect();
-        groups.sort_by(|a, b| order(&a.0, &b.0));
-        let mut out = Vec::new();
-        for (package, mut members) in groups {
-            let open = self.expanded.contains(&package.name);
-            out.push(package);
-            if open {
-                members.sort_by(order);
-                out.extend(members);
+        let lines = match (groups, ctx.heap()) {
+            (Some(groups), Some(heap)) => grouped(
+                heap,
+                classes,
+                self.group,
+                groups,
+                // Groups: retained as a set when known (never the sum of
+                // their classes', which counts shared objects more than once).
+                group_retained,
+                &self.expanded,
+                order,
+            ),
+            _ => {
+                let mut classes = classes;
+                classes.sort_by(order);
+                classes
             }
+        };
+        Lines {
+            lines,
+            instances,
+            shallow,
         }
-        out
     }
 }

@@ -5,9 +5,12 @@
 pub mod compare;
 mod compare_finalizers;
 mod compare_tables;
+mod dominator_groups;
+mod dominator_rows;
 pub mod dominators;
 pub mod finalizers;
 pub mod histogram;
+pub mod histogram_groups;
 pub mod inspector;
 mod instances;
 pub mod nav;
@@ -75,6 +78,11 @@ pub struct Views {
 }
 
 impl Views {
+    /// Some view's task is running (for screenshots).
+    pub fn is_busy(&self) -> bool {
+        self.histogram.is_busy() || self.dominators.is_busy() || self.threads.is_busy()
+    }
+
     /// Draws `view` of the document, or why it cannot be shown.
     pub fn ui(&mut self, ui: &mut egui::Ui, view: View, ctx: &ViewContext, out: &mut Vec<Command>) {
         if let Some(e) = &ctx.doc.error {
