@@ -137,6 +137,11 @@ fn every_view_draws_the_loaded_dump() {
     ] {
         h.get_by_label(tab).click();
         h.run_steps(3);
+        if tab == "Suspects" {
+            wait_for(&mut h, "the leak suspects", |h| {
+                h.state().doc().is_some_and(|d| d.leaks().is_some())
+            });
+        }
         assert!(
             h.query_all_by_label_contains(expect).count() > 0,
             "{tab}: no '{expect}'"

@@ -172,7 +172,7 @@ fn retained_sizes_switch_and_bad_filters_say_so() {
 #[test]
 fn small_window_keeps_its_toolbar_and_the_demo_its_name() {
     let mut h = demo(1024.0, 700.0);
-    let field = h.get_by_role_and_label(Role::TextInput, "Go to id:");
+    let field = h.get_by_role_and_label(Role::TextInput, "Go to:");
     assert!(
         field.rect().right() <= 1024.0,
         "Go to id leaves the window: {:?}",

@@ -10,5 +10,5 @@ pub mod patterns;
 pub mod semi_nca;
 pub mod sets;
 pub mod suspects;
-pub mod waste;
 pub mod threads;
+pub mod waste;

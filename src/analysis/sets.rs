@@ -358,7 +358,13 @@ pub fn retained_histogram(
     objects: &[u32],
 ) -> Vec<SetRow> {
     let top = top_members(doms, objects);
-    histogram_rows(&subtree_counts(heap, doms, children, &top, &FxHashMap::default()))
+    histogram_rows(&subtree_counts(
+        heap,
+        doms,
+        children,
+        &top,
+        &FxHashMap::default(),
+    ))
 }
 
 /// One class's line in the histogram of a set of objects.

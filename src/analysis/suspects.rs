@@ -20,8 +20,8 @@
 use serde::Serialize;
 
 use super::dominators::{Children, Dominators, Idom};
-use super::patterns::{self, Patterns};
 use super::paths::{Filter, PathOptions, RootPath, Step, describe_reference, paths_to_roots};
+use super::patterns::{self, Patterns};
 use super::sets::{SetRow, histogram_rows, subtree_counts};
 use crate::heap::Heap;
 use crate::progress::{Cancelled, Progress};
@@ -532,7 +532,12 @@ fn path_to_top(heap: &Heap, filter: &Filter<'_>, top: u32) -> Option<Vec<u32>> {
 /// Fills in the biggest classes of each accumulation point's retained set.
 /// Points nested in another one's subtree are counted first and added
 /// whole when the bigger walk reaches them, so no object is counted twice.
-fn fill_top_classes(heap: &Heap, doms: &Dominators, children: &Children, all: &mut [&mut Accumulation]) {
+fn fill_top_classes(
+    heap: &Heap,
+    doms: &Dominators,
+    children: &Children,
+    all: &mut [&mut Accumulation],
+) {
     let mut points: Vec<u32> = all.iter().map(|a| a.point()).collect();
     points.sort_by_key(|&p| (doms.retained(p), p));
     points.dedup();
@@ -808,7 +813,13 @@ impl LeakReport {
     /// finalizer backlog.
     pub fn add_patterns(&mut self, heap: &Heap, p: &Patterns) {
         let total = self.reachable_bytes;
-        let share_of = |b: u64| if total == 0 { 0.0 } else { b as f64 / total as f64 };
+        let share_of = |b: u64| {
+            if total == 0 {
+                0.0
+            } else {
+                b as f64 / total as f64
+            }
+        };
         let mut found = Vec::new();
         let mut add = |kind, retained: u64, sentence, focus, class| {
             let share = share_of(retained);

@@ -21,6 +21,8 @@ pub enum View {
     Histogram,
     Dominators,
     Finalizers,
+    /// Duplicate strings, sparse collections, zero arrays, boxed values.
+    Waste,
     Inspector,
     Threads,
     /// The results of an action on an object or a class.
@@ -30,12 +32,13 @@ pub enum View {
 }
 
 impl View {
-    pub const ALL: [View; 9] = [
+    pub const ALL: [View; 10] = [
         View::Overview,
         View::Suspects,
         View::Histogram,
         View::Dominators,
         View::Finalizers,
+        View::Waste,
         View::Inspector,
         View::Threads,
         View::Query,
@@ -49,6 +52,7 @@ impl View {
             View::Histogram => "Histogram",
             View::Dominators => "Dominator tree",
             View::Finalizers => "Finalizers",
+            View::Waste => "Waste",
             View::Inspector => "Inspector",
             View::Threads => "Threads",
             View::Query => "Query",
@@ -72,6 +76,7 @@ impl View {
             View::Histogram => "histogram",
             View::Dominators => "dominators",
             View::Finalizers => "finalizers",
+            View::Waste => "waste",
             View::Inspector => "inspector",
             View::Threads => "threads",
             View::Query => "query",
@@ -90,10 +95,11 @@ impl View {
             View::Histogram => Key::Num3,
             View::Dominators => Key::Num4,
             View::Finalizers => Key::Num5,
-            View::Inspector => Key::Num6,
-            View::Threads => Key::Num7,
-            View::Query => Key::Num8,
-            View::Compare => Key::Num9,
+            View::Waste => Key::Num6,
+            View::Inspector => Key::Num7,
+            View::Threads => Key::Num8,
+            View::Query => Key::Num9,
+            View::Compare => Key::Num0,
         };
         KeyboardShortcut::new(Modifiers::COMMAND, key)
     }

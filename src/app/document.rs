@@ -12,6 +12,7 @@ use crate::analysis::dominators::{Children, Dominators};
 use crate::analysis::finalizers::FinalizerReport;
 use crate::analysis::histogram::Row;
 use crate::analysis::suspects::LeakReport;
+use crate::analysis::waste::WasteReport;
 use crate::heap::{Heap, ObjectIx};
 use crate::progress::{Phase, Progress};
 
@@ -63,6 +64,9 @@ pub struct Document {
     /// The Leak Suspects report, computed once the strong tree is there.
     leaks: Option<Arc<LeakReport>>,
     leaks_task: Option<Task<LeakReport>>,
+    /// The waste report, computed when the Waste view is first shown.
+    waste: Option<Arc<WasteReport>>,
+    waste_task: Option<Task<Option<WasteReport>>>,
     pub error: Option<String>,
     pub warnings: Vec<String>,
     /// The index read or written, for the Overview.
@@ -95,6 +99,8 @@ impl Document {
             finalizers: None,
             leaks: None,
             leaks_task: None,
+            waste: None,
+            waste_task: None,
             error: None,
             warnings: Vec::new(),
             index_notes: Vec::new(),
@@ -227,6 +233,40 @@ impl Document {
                 p,
             )
             .unwrap_or_else(|_| LeakReport::empty())
+        }));
+    }
+
+    /// The waste report, once computed.
+    pub fn waste(&self) -> Option<&Arc<WasteReport>> {
+        self.waste.as_ref()
+    }
+
+    /// The waste report is computing.
+    pub fn waste_progress(&self) -> Option<&Progress> {
+        self.waste_task.as_ref().map(|t| t.progress())
+    }
+
+    /// Starts the waste report once the heap and the strong tree are
+    /// there, if `wanted`; takes its result.
+    pub fn want_waste(&mut self, wanted: bool, waker: &Waker) {
+        if let Some(task) = &mut self.waste_task {
+            if let Some(report) = task.poll() {
+                self.waste = report.map(Arc::new);
+                self.waste_task = None;
+            } else if task.is_finished() {
+                self.waste_task = None;
+            }
+            return;
+        }
+        if !wanted || self.waste.is_some() {
+            return;
+        }
+        let (Some(heap), Some(tree)) = (&self.heap, self.tree(Retention::Strong)) else {
+            return;
+        };
+        let (heap, tree) = (heap.clone(), tree.clone());
+        self.waste_task = Some(Task::compute("waste", waker.clone(), move |p| {
+            crate::analysis::waste::analyze(&heap, &tree.doms, p).ok()
         }));
     }
 

@@ -396,6 +396,7 @@ impl HeapscopeApp {
             let wanted = compared || self.retention == Retention::Strong || !t.doc.is_loading();
             t.doc.want_strong_tree(wanted, &self.waker);
             t.doc.want_leaks(&self.waker);
+            t.doc.want_waste(self.view == View::Waste, &self.waker);
         }
         if let (Some(c), Some(a), Some(b)) = (&mut self.comparison, &self.shown, &self.other) {
             let (base, cur) = if c.baseline == a.doc.id {

@@ -191,7 +191,10 @@ impl HeapscopeApp {
     pub fn busy(&self) -> bool {
         let docs = self.doc().into_iter().chain(self.other());
         docs.into_iter().any(|d| {
-            d.is_loading() || d.strong_progress().is_some() || d.leaks_progress().is_some()
+            d.is_loading()
+                || d.strong_progress().is_some()
+                || d.leaks_progress().is_some()
+                || d.waste_progress().is_some()
         }) || self.why_alive.is_running()
             || self.views().is_some_and(Views::is_busy)
     }

@@ -9,8 +9,8 @@ pub mod histogram;
 pub mod paths;
 pub mod summary;
 pub mod suspects;
-pub mod waste;
 pub mod threads;
+pub mod waste;
 
 use crate::heap::Heap;
 use crate::units::hex_id;

@@ -456,16 +456,8 @@ impl DominatorView {
         });
         self.sort = sort;
         match clicked {
-            Some(Clicked::Toggle(Paged::Children(p))) => {
-                if self.expanded.remove(&p).is_none() {
-                    self.expanded.insert(p, PAGE);
-                }
-            }
-            Some(Clicked::Toggle(Paged::Group(p, g))) => {
-                if self.grouped.expanded.remove(&(p, g)).is_none() {
-                    self.grouped.expanded.insert((p, g), PAGE);
-                }
-            }
+            Some(Clicked::Toggle(Paged::Children(p))) => toggle(&mut self.expanded, p),
+            Some(Clicked::Toggle(Paged::Group(p, g))) => toggle(&mut self.grouped.expanded, (p, g)),
             Some(Clicked::More(Paged::Children(p), n)) => {
                 self.expanded.insert(p, n);
             }
@@ -474,6 +466,13 @@ impl DominatorView {
             }
             None => {}
         }
+    }
+}
+
+/// Expands a collapsed list to its first page, or collapses it.
+fn toggle<K: std::hash::Hash + Eq>(expanded: &mut HashMap<K, usize>, k: K) {
+    if expanded.remove(&k).is_none() {
+        expanded.insert(k, PAGE);
     }
 }
 

@@ -112,7 +112,6 @@ impl Default for HistogramView {
     }
 }
 
-
 impl HistogramView {
     /// Lists the instances of `class` below the table.
     pub fn show_instances(&mut self, class: ClassIx) {

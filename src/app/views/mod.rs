@@ -19,6 +19,7 @@ pub mod query;
 pub mod start;
 pub mod suspects;
 pub mod threads;
+pub mod waste;
 pub mod why_alive;
 
 use std::path::PathBuf;
@@ -68,6 +69,7 @@ impl ViewContext<'_> {
 #[derive(Default)]
 pub struct Views {
     pub suspects: suspects::SuspectsView,
+    pub waste: waste::WasteView,
     pub histogram: histogram::HistogramView,
     pub dominators: dominators::DominatorView,
     pub finalizers: finalizers::FinalizerView,
@@ -99,6 +101,7 @@ impl Views {
         match view {
             View::Overview => overview::ui(ui, ctx, out),
             View::Suspects => self.suspects.ui(ui, ctx, out),
+            View::Waste => self.waste.ui(ui, ctx, out),
             View::Histogram => self.histogram.ui(ui, ctx, out),
             View::Dominators => self.dominators.ui(ui, ctx, out),
             View::Finalizers => self.finalizers.ui(ui, ctx, out),

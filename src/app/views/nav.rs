@@ -54,12 +54,12 @@ impl NavBar {
                 }
             }
             ui.separator();
-            let label = ui.label("Go to id:");
+            let label = ui.label("Go to:");
             let edit = ui
                 .add(
                     egui::TextEdit::singleline(&mut self.goto)
-                        .desired_width(104.0)
-                        .hint_text("0xf0016ab0"),
+                        .desired_width(96.0)
+                        .hint_text("object id"),
                 )
                 .labelled_by(label.id);
             if edit.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter)) {
