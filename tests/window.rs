@@ -21,7 +21,7 @@ fn demo(w: f32, h: f32) -> Window {
 fn show(h: &mut Harness<'static, HeapscopeApp>, view: View) {
     // The navigation bar's tab: the first of that name (the Overview has
     // rows called Threads and Finalizers).
-    h.get_all_by_label(view.title()).next().unwrap().click();
+    h.get_all_by_label(view.tab()).next().unwrap().click();
     h.run_steps(2);
     assert_eq!(h.state().view, view);
 }

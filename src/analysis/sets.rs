@@ -388,22 +388,7 @@ pub fn set_histogram(heap: &Heap, objects: &[u32]) -> Vec<SetRow> {
         c.0 += 1;
         c.1 += heap.shallow_size(o);
     }
-    let mut rows: Vec<SetRow> = counts
-        .into_iter()
-        .enumerate()
-        .filter(|(_, (n, _))| *n > 0)
-        .map(|(c, (objects, shallow))| SetRow {
-            class: c as u32,
-            objects,
-            shallow,
-        })
-        .collect();
-    rows.sort_by(|a, b| {
-        (b.shallow, b.objects)
-            .cmp(&(a.shallow, a.objects))
-            .then(a.class.cmp(&b.class))
-    });
-    rows
+    histogram_rows(&counts)
 }
 
 /// The dominators of a set's objects of one class (MAT's "Immediate
