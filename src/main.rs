@@ -221,7 +221,8 @@ enum Command {
     Screenshot {
         /// Heap dump (.hprof or .hprof.gz)
         dump: PathBuf,
-        /// overview, histogram, dominators, finalizers, inspector, threads,
+        /// overview, suspects, histogram, dominators, finalizers, waste,
+        /// inspector, threads,
         /// or with --baseline compare, compare-owners, compare-finalizers
         #[arg(long, value_name = "NAME")]
         view: String,
@@ -1185,7 +1186,7 @@ fn screenshot(
         v => (v, Section::Classes),
     };
     let view = heapscope::app::View::parse(view).ok_or_else(|| {
-        Failure::Usage(format!("unknown view '{view}': overview, histogram, dominators, finalizers, inspector, threads, query or compare"))
+        Failure::Usage(format!("unknown view '{view}': overview, suspects, histogram, dominators, finalizers, waste, inspector, threads, query or compare"))
     })?;
     let groupings: &[&str] = match view {
         heapscope::app::View::Dominators => &["class", "class loader", "package"],
