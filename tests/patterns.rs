@@ -314,36 +314,3 @@ fn no_jdk_loader_is_reported() {
         );
     }
 }
-
-/// Times the analysis on the 1.1 GB bench dump (release build):
-/// `cargo test --release --no-default-features --test patterns -- --ignored --nocapture`.
-#[test]
-#[ignore]
-fn time_on_the_bench_dump() {
-    let path = Path::new("/work/main/target/bench/irregular1g.hprof");
-    if !path.exists() {
-        eprintln!("no {}: skipped", path.display());
-        return;
-    }
-    let progress = Progress::new();
-    let t = std::time::Instant::now();
-    let model = index::open(path, &LoadOptions::default(), Reuse::Index, &progress).unwrap();
-    eprintln!("open: {:?} ({:?})", t.elapsed(), model.origin);
-    let strong = &model.doms[1];
-    let t = std::time::Instant::now();
-    let children = strong.children();
-    eprintln!("children: {:?}", t.elapsed());
-    for run in 0..3 {
-        let t = std::time::Instant::now();
-        let found = patterns::analyze(&model.heap, strong, &children, &model.finalizers, &progress)
-            .unwrap();
-        eprintln!(
-            "analyze #{run}: {:?}: {} timers, {} threads with locals, {} leaked loaders, {} direct buffers",
-            t.elapsed(),
-            found.timers.len(),
-            found.thread_locals.threads.len(),
-            found.loaders.len(),
-            found.direct_buffers.buffers
-        );
-    }
-}
