@@ -166,13 +166,7 @@ pub fn find(
 ) -> Result<Suspects, Cancelled> {
     let total = doms.reachable_bytes();
     let floor = (threshold * total as f64).ceil().max(1.0) as u64;
-    let share = |r: u64| {
-        if total == 0 {
-            0.0
-        } else {
-            r as f64 / total as f64
-        }
-    };
+    let share = |r: u64| share_of(r, total);
     let mut holders = Vec::new();
     let mut tops = TopPaths::default();
     let mut starts: Vec<u32> = children
@@ -754,21 +748,21 @@ pub fn report(
     Ok(report)
 }
 
+/// `part` as a share of `total` (0 of nothing).
+fn share_of(part: u64, total: u64) -> f64 {
+    if total == 0 {
+        0.0
+    } else {
+        part as f64 / total as f64
+    }
+}
+
 /// Direct buffers are a finding when they own at least this share of the
 /// reachable heap in native memory (every JVM has a few small ones).
 pub const DIRECT_SHARE: f64 = 0.01;
 
 impl LeakReport {
-    /// A report with nothing found (of a cancelled computation).
-    pub fn empty() -> LeakReport {
-        LeakReport {
-            threshold: THRESHOLD,
-            reachable_bytes: 0,
-            findings: Vec::new(),
-        }
-    }
-
-    /// The report of `suspects` (more kinds are added with [`LeakReport::add`]).
+    /// The report of `suspects` (the known patterns are added with [`LeakReport::add_patterns`]).
     pub fn new(heap: &Heap, suspects: Suspects) -> LeakReport {
         let mut findings = Vec::new();
         for h in suspects.holders {
@@ -813,16 +807,9 @@ impl LeakReport {
     /// finalizer backlog.
     pub fn add_patterns(&mut self, heap: &Heap, p: &Patterns) {
         let total = self.reachable_bytes;
-        let share_of = |b: u64| {
-            if total == 0 {
-                0.0
-            } else {
-                b as f64 / total as f64
-            }
-        };
         let mut found = Vec::new();
         let mut add = |kind, retained: u64, sentence, focus, class| {
-            let share = share_of(retained);
+            let share = share_of(retained, total);
             found.push(Finding {
                 kind,
                 severity: Severity::of_share(share),
@@ -868,7 +855,7 @@ impl LeakReport {
             );
         }
         let d = &p.direct_buffers;
-        if d.owned_capacity > 0 && share_of(d.owned_capacity) >= DIRECT_SHARE {
+        if d.owned_capacity > 0 && share_of(d.owned_capacity, total) >= DIRECT_SHARE {
             add(
                 FindingKind::DirectBuffers,
                 d.owned_capacity,
@@ -893,15 +880,6 @@ impl LeakReport {
         }
         self.findings.extend(found);
         self.order();
-    }
-
-    /// The share of the reachable heap of `bytes`.
-    pub fn share(&self, bytes: u64) -> f64 {
-        if self.reachable_bytes == 0 {
-            0.0
-        } else {
-            bytes as f64 / self.reachable_bytes as f64
-        }
     }
 
     fn order(&mut self) {

@@ -42,6 +42,49 @@ impl Tree {
     }
 }
 
+/// A whole-heap report of a document, computed once in a task.
+pub struct Computed<T> {
+    value: Option<Arc<T>>,
+    task: Option<Task<Option<T>>>,
+}
+
+impl<T> Default for Computed<T> {
+    fn default() -> Self {
+        Computed {
+            value: None,
+            task: None,
+        }
+    }
+}
+
+impl<T: Send + 'static> Computed<T> {
+    fn progress(&self) -> Option<&Progress> {
+        self.task.as_ref().map(|t| t.progress())
+    }
+
+    /// Takes the task's result; starts `work` (`None`: its inputs are not
+    /// there yet) when there is neither a result nor a task.
+    fn want(
+        &mut self,
+        name: &str,
+        waker: &Waker,
+        work: Option<impl FnOnce(&Progress) -> Option<T> + Send + 'static>,
+    ) {
+        if let Some(task) = &mut self.task {
+            if let Some(result) = task.poll() {
+                self.value = result.map(Arc::new);
+                self.task = None;
+            } else if task.is_finished() {
+                self.task = None;
+            }
+            return;
+        }
+        if let (None, Some(work)) = (&self.value, work) {
+            self.task = Some(Task::compute(name, waker.clone(), work));
+        }
+    }
+}
+
 /// Everything known about an open dump; fields fill in as its load task
 /// reports.
 pub struct Document {
@@ -62,11 +105,9 @@ pub struct Document {
     strong: Option<Task<Option<Tree>>>,
     pub finalizers: Option<Arc<FinalizerReport>>,
     /// The Leak Suspects report, computed once the strong tree is there.
-    leaks: Option<Arc<LeakReport>>,
-    leaks_task: Option<Task<LeakReport>>,
+    leaks: Computed<LeakReport>,
     /// The waste report, computed when the Waste view is first shown.
-    waste: Option<Arc<WasteReport>>,
-    waste_task: Option<Task<Option<WasteReport>>>,
+    waste: Computed<WasteReport>,
     pub error: Option<String>,
     pub warnings: Vec<String>,
     /// The index read or written, for the Overview.
@@ -97,10 +138,8 @@ impl Document {
             trees: [None, None],
             strong: None,
             finalizers: None,
-            leaks: None,
-            leaks_task: None,
-            waste: None,
-            waste_task: None,
+            leaks: Computed::default(),
+            waste: Computed::default(),
             error: None,
             warnings: Vec::new(),
             index_notes: Vec::new(),
@@ -194,80 +233,58 @@ impl Document {
 
     /// The Leak Suspects report, once computed.
     pub fn leaks(&self) -> Option<&Arc<LeakReport>> {
-        self.leaks.as_ref()
+        self.leaks.value.as_ref()
     }
 
     /// The Leak Suspects report is computing.
     pub fn leaks_progress(&self) -> Option<&Progress> {
-        self.leaks_task.as_ref().map(|t| t.progress())
+        self.leaks.progress()
     }
 
     /// Starts the Leak Suspects report once the heap, the strong tree and
     /// the finalizers are there; takes its result.
     pub fn want_leaks(&mut self, waker: &Waker) {
-        if let Some(task) = &mut self.leaks_task {
-            if let Some(report) = task.poll() {
-                self.leaks = Some(Arc::new(report));
-                self.leaks_task = None;
-            } else if task.is_finished() {
-                self.leaks_task = None;
+        let work = match (&self.heap, self.tree(Retention::Strong), &self.finalizers) {
+            (Some(heap), Some(tree), Some(finalizers)) => {
+                let (heap, tree, finalizers) = (heap.clone(), tree.clone(), finalizers.clone());
+                Some(move |p: &Progress| {
+                    crate::analysis::suspects::report(
+                        &heap,
+                        &tree.doms,
+                        &tree.children,
+                        &finalizers,
+                        crate::analysis::suspects::THRESHOLD,
+                        p,
+                    )
+                    .ok()
+                })
             }
-            return;
-        }
-        if self.leaks.is_some() {
-            return;
-        }
-        let (Some(heap), Some(tree), Some(finalizers)) =
-            (&self.heap, self.tree(Retention::Strong), &self.finalizers)
-        else {
-            return;
+            _ => None,
         };
-        let (heap, tree, finalizers) = (heap.clone(), tree.clone(), finalizers.clone());
-        self.leaks_task = Some(Task::compute("suspects", waker.clone(), move |p| {
-            crate::analysis::suspects::report(
-                &heap,
-                &tree.doms,
-                &tree.children,
-                &finalizers,
-                crate::analysis::suspects::THRESHOLD,
-                p,
-            )
-            .unwrap_or_else(|_| LeakReport::empty())
-        }));
+        self.leaks.want("suspects", waker, work);
     }
 
     /// The waste report, once computed.
     pub fn waste(&self) -> Option<&Arc<WasteReport>> {
-        self.waste.as_ref()
+        self.waste.value.as_ref()
     }
 
     /// The waste report is computing.
     pub fn waste_progress(&self) -> Option<&Progress> {
-        self.waste_task.as_ref().map(|t| t.progress())
+        self.waste.progress()
     }
 
     /// Starts the waste report once the heap and the strong tree are
     /// there, if `wanted`; takes its result.
     pub fn want_waste(&mut self, wanted: bool, waker: &Waker) {
-        if let Some(task) = &mut self.waste_task {
-            if let Some(report) = task.poll() {
-                self.waste = report.map(Arc::new);
-                self.waste_task = None;
-            } else if task.is_finished() {
-                self.waste_task = None;
+        let work = match (wanted, &self.heap, self.tree(Retention::Strong)) {
+            (true, Some(heap), Some(tree)) => {
+                let (heap, tree) = (heap.clone(), tree.clone());
+                Some(move |p: &Progress| crate::analysis::waste::analyze(&heap, &tree.doms, p).ok())
             }
-            return;
-        }
-        if !wanted || self.waste.is_some() {
-            return;
-        }
-        let (Some(heap), Some(tree)) = (&self.heap, self.tree(Retention::Strong)) else {
-            return;
+            _ => None,
         };
-        let (heap, tree) = (heap.clone(), tree.clone());
-        self.waste_task = Some(Task::compute("waste", waker.clone(), move |p| {
-            crate::analysis::waste::analyze(&heap, &tree.doms, p).ok()
-        }));
+        self.waste.want("waste", waker, work);
     }
 
     pub fn apply(&mut self, msg: Loaded) {

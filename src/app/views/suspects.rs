@@ -53,7 +53,10 @@ pub fn headline(report: &LeakReport) -> String {
             bytes(f.retained),
             f.severity.label()
         ),
-        None => "no object or class retains 10% of the heap; no known leak pattern".into(),
+        None => format!(
+            "no object or class retains {:.0}% of the heap; no known leak pattern",
+            report.threshold * 100.0
+        ),
     }
 }
 
