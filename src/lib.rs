@@ -14,6 +14,10 @@ pub mod demo;
 pub mod heap;
 pub mod hprof;
 pub mod index;
+#[cfg(feature = "sql")]
+pub mod mcp;
 pub mod progress;
 pub mod report;
+#[cfg(feature = "sql")]
+pub mod sql;
 pub mod units;

@@ -195,6 +195,47 @@ enum Command {
         #[arg(long)]
         timings: bool,
     },
+    /// Ask the heap in SQL (Apache DataFusion): tables objects, classes,
+    /// refs, roots, threads, strings, finalizers, and one per class by its
+    /// Java name in double quotes ("java.util.HashMap") with its fields as
+    /// columns; functions str(id), class_of(id), path_to_root(id), hex(id).
+    ///
+    /// Example: heapscope sql app.hprof "SELECT class, count(*), sum(retained)
+    /// FROM objects GROUP BY class ORDER BY 3 DESC LIMIT 10"
+    #[cfg(feature = "sql")]
+    Sql {
+        #[command(flatten)]
+        common: Common,
+        /// The query (`SHOW TABLES` and `DESCRIBE objects` list the tables
+        /// and their columns)
+        query: String,
+        /// Print CSV instead of a table (every row)
+        #[arg(long, conflicts_with = "json")]
+        csv: bool,
+        /// With the text table: show the first N rows (all are counted);
+        /// --json and --csv print every row
+        #[arg(long, value_name = "N", default_value_t = 100)]
+        max_rows: usize,
+    },
+    /// Write the global SQL tables (objects, classes, refs, roots,
+    /// threads, strings, finalizers) as Parquet files, for DuckDB or Spark
+    #[cfg(feature = "sql")]
+    Export {
+        #[command(flatten)]
+        common: Common,
+        /// The folder to write TABLE.parquet into (made if missing)
+        #[arg(long, value_name = "DIR")]
+        parquet: PathBuf,
+    },
+    /// Serve the analyses to a coding agent: a Model Context Protocol
+    /// server on stdin and stdout, with the tools summary, histogram,
+    /// dominators, paths, inspect, finalizers, suspects, waste, diff and
+    /// sql. Register it with an agent as the command `heapscope mcp`.
+    #[cfg(feature = "sql")]
+    Mcp {
+        /// The dump the tools read when a call names none
+        dump: Option<PathBuf>,
+    },
     /// Build the index of a dump (or tell its state, or delete it) and
     /// print its path as the last line.
     ///
@@ -323,6 +364,19 @@ fn main() -> ExitCode {
             delete,
         }) => index(&common, status, delete),
         Some(Command::Summary { common }) => summary(&common),
+        #[cfg(feature = "sql")]
+        Some(Command::Sql {
+            common,
+            query,
+            csv,
+            max_rows,
+        }) => sql(&common, &query, csv, max_rows),
+        #[cfg(feature = "sql")]
+        Some(Command::Export { common, parquet }) => export(&common, &parquet),
+        #[cfg(feature = "sql")]
+        Some(Command::Mcp { dump }) => {
+            heapscope::mcp::serve(dump.as_deref()).map_err(Failure::Usage)
+        }
         Some(Command::Histogram {
             common,
             top,
@@ -732,13 +786,6 @@ enum Targets {
     FinalizerReferents,
 }
 
-fn parse_id(text: &str) -> Option<u64> {
-    match text.strip_prefix("0x").or_else(|| text.strip_prefix("0X")) {
-        Some(hex) => u64::from_str_radix(hex, 16).ok(),
-        None => text.parse().ok(),
-    }
-}
-
 fn index(common: &Common, status: bool, delete: bool) -> Result<(), Failure> {
     let key = index::key(&options(common));
     if delete {
@@ -839,7 +886,7 @@ fn paths(
     let described = referents.describe();
     let set: Vec<u32> = match targets {
         Targets::Object(text) => {
-            let id = parse_id(&text).ok_or_else(|| {
+            let id = units::parse_id(&text).ok_or_else(|| {
                 Failure::Usage(format!(
                     "bad object id '{text}': expected hex like 0xf0016ab0"
                 ))
@@ -1076,6 +1123,51 @@ fn suspects(common: &Common, o: SuspectsOptions) -> Result<(), Failure> {
         )?;
         leave(model);
     }
+    Ok(())
+}
+
+/// A SQL engine over the dump's whole model (from its index when it has
+/// one).
+#[cfg(feature = "sql")]
+fn sql_engine(common: &Common) -> Result<heapscope::sql::Engine, Failure> {
+    let model = load_model(common)?;
+    if !common.json {
+        eprint!("{}", report::warnings_text(model.heap.warnings()));
+    }
+    Ok(heapscope::sql::Engine::new(std::sync::Arc::new(model)))
+}
+
+#[cfg(feature = "sql")]
+fn sql(common: &Common, query: &str, csv: bool, max_rows: usize) -> Result<(), Failure> {
+    let engine = sql_engine(common)?;
+    let cancel = Progress::new();
+    engine.cancel_on_ctrl_c(&cancel);
+    let failed = |e: heapscope::sql::SqlError| Failure::Usage(e.explain(query));
+    if csv || common.json {
+        let mut out = std::io::stdout().lock();
+        engine
+            .write(query, csv, &mut out, &cancel)
+            .map_err(failed)?;
+    } else {
+        let answer = engine.answer(query, max_rows, &cancel).map_err(failed)?;
+        print!("{}", answer.text());
+    }
+    leave(engine);
+    Ok(())
+}
+
+#[cfg(feature = "sql")]
+fn export(common: &Common, dir: &Path) -> Result<(), Failure> {
+    let engine = sql_engine(common)?;
+    let cancel = Progress::new();
+    engine.cancel_on_ctrl_c(&cancel);
+    let written = engine
+        .export_parquet(dir, &cancel)
+        .map_err(|e| Failure::Usage(e.to_string()))?;
+    for (path, rows) in written {
+        println!("{}  {} rows", path.display(), units::thousands(rows));
+    }
+    leave(engine);
     Ok(())
 }
 

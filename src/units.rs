@@ -68,6 +68,15 @@ pub fn hex_id(id: u64) -> String {
     format!("{id:#x}")
 }
 
+/// An object id as people write it: hex with `0x`, or decimal.
+pub fn parse_id(text: &str) -> Option<u64> {
+    let text = text.trim();
+    match text.strip_prefix("0x").or_else(|| text.strip_prefix("0X")) {
+        Some(hex) => u64::from_str_radix(hex, 16).ok(),
+        None => text.parse().ok(),
+    }
+}
+
 /// Milliseconds since the epoch as a UTC time: `"2026-11-24 21:03:55 UTC"`,
 /// with milliseconds when there are some (`"21:03:55.296"`).
 pub fn utc_time(ms: u64) -> String {
