@@ -465,49 +465,29 @@ impl Answer {
         out
     }
 
-    /// The answer as a text table, with the row count after it.
+    /// The answer as a text table under a rule, with the row count after it.
     pub fn text(&self) -> String {
         let names = self.column_names();
-        let cells = self.cells();
-        let mut widths: Vec<usize> = names.iter().map(|n| n.chars().count()).collect();
-        for row in &cells {
+        let header: Vec<&str> = names.iter().map(String::as_str).collect();
+        let mut rows: Vec<Vec<String>> = self
+            .cells()
+            .into_iter()
+            .map(|row| row.into_iter().map(|c| c.text).collect())
+            .collect();
+        let mut widths: Vec<usize> = header.iter().map(|h| h.chars().count()).collect();
+        for row in &rows {
             for (w, c) in widths.iter_mut().zip(row) {
-                *w = (*w).max(c.text.chars().count());
+                *w = (*w).max(c.chars().count());
             }
         }
+        rows.insert(0, widths.iter().map(|w| "-".repeat(*w)).collect());
         let numeric: Vec<bool> = self
             .schema
             .fields()
             .iter()
             .map(|f| f.data_type().is_numeric() && !is_object_column(f))
             .collect();
-        let line = |values: Vec<&str>| -> String {
-            let mut s = String::new();
-            for (k, v) in values.iter().enumerate() {
-                if k > 0 {
-                    s.push_str("  ");
-                }
-                let pad = widths[k].saturating_sub(v.chars().count());
-                if numeric[k] {
-                    s.push_str(&" ".repeat(pad));
-                    s.push_str(v);
-                } else {
-                    s.push_str(v);
-                    if k + 1 < values.len() {
-                        s.push_str(&" ".repeat(pad));
-                    }
-                }
-            }
-            s.push('\n');
-            s
-        };
-        let mut out = line(names.iter().map(String::as_str).collect());
-        let rules: Vec<String> = widths.iter().map(|w| "-".repeat(*w)).collect();
-        out.push_str(&rules.join("  "));
-        out.push('\n');
-        for row in &cells {
-            out.push_str(&line(row.iter().map(|c| c.text.as_str()).collect()));
-        }
+        let mut out = crate::report::table(&header, &numeric, &rows);
         out.push_str(&self.count_line());
         out
     }
