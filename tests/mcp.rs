@@ -38,7 +38,8 @@ mod with_sql {
                     .await
                     .expect("initialized");
             let info = client.peer_info().expect("server info");
-            assert_eq!(info.server_info.name, "heapscope");
+            let server = info.server_info.as_ref().expect("server info");
+            assert_eq!(server.name, "heapscope");
             let mut names: Vec<String> = client
                 .list_all_tools()
                 .await

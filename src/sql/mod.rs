@@ -99,8 +99,11 @@ impl SqlError {
         let Some((line, column)) = self.position else {
             return self.to_string();
         };
-        let text = query.lines().nth(line as usize - 1).unwrap_or("");
-        let pad = " ".repeat(column as usize - 1);
+        let text = query
+            .lines()
+            .nth(line.saturating_sub(1) as usize)
+            .unwrap_or("");
+        let pad = " ".repeat(column.saturating_sub(1) as usize);
         format!("{self}\n  {text}\n  {pad}^")
     }
 }
