@@ -263,7 +263,7 @@ enum Command {
         /// Heap dump (.hprof or .hprof.gz)
         dump: PathBuf,
         /// overview, suspects, histogram, dominators, finalizers, waste,
-        /// inspector, threads,
+        /// inspector, threads, query, sql (the first example query run),
         /// or with --baseline compare, compare-owners, compare-finalizers
         #[arg(long, value_name = "NAME")]
         view: String,
@@ -1278,7 +1278,7 @@ fn screenshot(
         v => (v, Section::Classes),
     };
     let view = heapscope::app::View::parse(view).ok_or_else(|| {
-        Failure::Usage(format!("unknown view '{view}': overview, suspects, histogram, dominators, finalizers, waste, inspector, threads, query or compare"))
+        Failure::Usage(format!("unknown view '{view}': overview, suspects, histogram, dominators, finalizers, waste, inspector, threads, query, sql or compare"))
     })?;
     let groupings: &[&str] = match view {
         heapscope::app::View::Dominators => &["class", "class loader", "package"],

@@ -377,3 +377,98 @@ fn actions_on_objects_and_classes() {
         "{label} is not in the tree"
     );
 }
+
+/// Replaces the text of the field labelled `label` (select all, type).
+fn replace_text(h: &mut Harness<'static, HeapscopeApp>, label: &str, text: &str) {
+    h.get_by_role_and_label(Role::MultilineTextInput, label)
+        .focus();
+    h.run_steps(1);
+    h.key_combination_modifiers(egui::Modifiers::COMMAND, &[egui::Key::A]);
+    h.run_steps(1);
+    h.get_by_role_and_label(Role::MultilineTextInput, label)
+        .type_text(text);
+    h.run_steps(2);
+}
+
+/// 13: the SQL view lists its tables, runs a typed query whose answer is
+/// the model's, makes its ids links to the Inspector, shows an error with
+/// its position, offers examples and the history, and cancels a query.
+#[test]
+fn sql_view_answers_links_ids_and_cancels() {
+    let mut h = demo(1024.0, 700.0);
+    show(&mut h, View::Sql);
+    h.run_steps(3);
+    for table in heapscope::sql::GLOBAL_TABLES {
+        assert!(
+            h.query_all_by_label(table).count() > 0,
+            "the table {table} is not listed"
+        );
+    }
+    let class = "TimerLeakDemo$PgPreparedStatement";
+    type_into(&mut h, "Class:", "PgPrepared");
+    assert!(has(&h, class), "its class table is not listed");
+    let answered = |h: &Harness<'static, HeapscopeApp>| !has(h, "Running...");
+    replace_text(
+        &mut h,
+        "SQL query",
+        &format!("SELECT id, class, shallow FROM \"{class}\" ORDER BY id"),
+    );
+    h.get_by_label("Run").click();
+    h.run_steps(2);
+    wait_for(&mut h, "the answer", answered);
+    let (ids, first) = {
+        let heap = h.state().doc().unwrap().heap.clone().unwrap();
+        let c = heap.classes().find(class).unwrap();
+        let mut ids: Vec<u64> = heap.instances_of(c).iter().map(|&o| heap.id(o)).collect();
+        ids.sort();
+        (ids.clone(), heap.find(ids[0]).unwrap())
+    };
+    assert!(ids.len() > 1);
+    assert!(
+        has(
+            &h,
+            &format!("{} rows (", heapscope::units::thousands(ids.len() as u64))
+        ),
+        "not {} rows: {}",
+        ids.len(),
+        texts(&h)
+    );
+    // The first id is a link: a double click inspects that object.
+    double_click(&mut h, &format!("{:#x}", ids[0]));
+    assert_eq!(h.state().view, View::Inspector);
+    assert_eq!(
+        h.state().doc().unwrap().selection().map(|o| o.0),
+        Some(first)
+    );
+    // An error names its position.
+    show(&mut h, View::Sql);
+    replace_text(&mut h, "SQL query", "SELECT nosuch FROM objects");
+    h.get_by_label("Run").click();
+    h.run_steps(2);
+    wait_for(&mut h, "the error", answered);
+    assert!(has(&h, "The query failed"), "{}", texts(&h));
+    assert!(has(&h, "line 1, column 8"), "no position: {}", texts(&h));
+    // An example, then the history holds both queries run.
+    h.get_by_label("Examples").click();
+    h.run_steps(2);
+    h.get_by_label("Finalizable objects by class and state")
+        .click();
+    h.run_steps(2);
+    h.get_by_label("Run").click();
+    h.run_steps(2);
+    wait_for(&mut h, "the example's answer", answered);
+    assert!(has(&h, class), "the finalizers example: {}", texts(&h));
+    assert!(has(&h, "History (3)"), "{}", texts(&h));
+    // A query of 10^10 rows, cancelled.
+    replace_text(
+        &mut h,
+        "SQL query",
+        "SELECT count(*) FROM refs a, refs b WHERE a.src + b.dst = 7",
+    );
+    h.get_by_label("Run").click();
+    h.run_steps(10);
+    assert!(has(&h, "Running..."), "{}", texts(&h));
+    h.get_by_label("Cancel").click();
+    wait_for(&mut h, "the cancellation", answered);
+    assert!(has(&h, "Cancelled."), "{}", texts(&h));
+}

@@ -27,12 +27,14 @@ pub enum View {
     Threads,
     /// The results of an action on an object or a class.
     Query,
+    /// SQL over the dump.
+    Sql,
     /// This dump against a baseline dump.
     Compare,
 }
 
 impl View {
-    pub const ALL: [View; 10] = [
+    pub const ALL: [View; 11] = [
         View::Overview,
         View::Suspects,
         View::Histogram,
@@ -42,6 +44,7 @@ impl View {
         View::Inspector,
         View::Threads,
         View::Query,
+        View::Sql,
         View::Compare,
     ];
 
@@ -56,6 +59,7 @@ impl View {
             View::Inspector => "Inspector",
             View::Threads => "Threads",
             View::Query => "Query",
+            View::Sql => "SQL",
             View::Compare => "Compare",
         }
     }
@@ -80,6 +84,7 @@ impl View {
             View::Inspector => "inspector",
             View::Threads => "threads",
             View::Query => "query",
+            View::Sql => "sql",
             View::Compare => "compare",
         }
     }
@@ -99,6 +104,8 @@ impl View {
             View::Inspector => Key::Num7,
             View::Threads => Key::Num8,
             View::Query => Key::Num9,
+            // The digits are taken: E for "execute".
+            View::Sql => Key::E,
             View::Compare => Key::Num0,
         };
         KeyboardShortcut::new(Modifiers::COMMAND, key)

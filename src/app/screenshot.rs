@@ -103,6 +103,7 @@ pub fn screenshot(
                 }
             }
             View::Threads => v.threads.choose_biggest(&heap),
+            View::Sql => v.sql.run_on_show(crate::app::views::sql::EXAMPLES[0].1),
             _ => {}
         }
     }

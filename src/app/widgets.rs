@@ -19,9 +19,26 @@ pub fn object_link(
     o: ObjectIx,
     out: &mut Vec<Command>,
 ) -> Response {
-    let text = object_text(heap, o.0);
+    object_link_as(ui, heap, dump, o, object_text(heap, o.0), out)
+}
+
+/// [`object_link`] showing `text` (an id in a SQL answer), the object on
+/// hover.
+pub fn object_link_as(
+    ui: &mut Ui,
+    heap: &Heap,
+    dump: DumpId,
+    o: ObjectIx,
+    text: String,
+    out: &mut Vec<Command>,
+) -> Response {
+    let hover = if text == object_text(heap, o.0) {
+        String::new()
+    } else {
+        format!("{}\n", object_text(heap, o.0))
+    };
     let response = ui.link(text).on_hover_text(format!(
-        "{} bytes shallow; click to select, double-click to inspect, right-click for more",
+        "{hover}{} bytes shallow; click to select, double-click to inspect, right-click for more",
         thousands(heap.shallow_size(o.0))
     ));
     if response.clicked() {

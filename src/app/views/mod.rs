@@ -16,6 +16,7 @@ mod instances;
 pub mod nav;
 pub mod overview;
 pub mod query;
+pub mod sql;
 pub mod start;
 pub mod suspects;
 pub mod threads;
@@ -76,13 +77,17 @@ pub struct Views {
     pub inspector: inspector::InspectorView,
     pub threads: threads::ThreadsView,
     pub query: query::QueryView,
+    pub sql: sql::SqlView,
     pub nav: nav::NavBar,
 }
 
 impl Views {
     /// Some view's task is running (for screenshots).
     pub fn is_busy(&self) -> bool {
-        self.histogram.is_busy() || self.dominators.is_busy() || self.threads.is_busy()
+        self.histogram.is_busy()
+            || self.dominators.is_busy()
+            || self.threads.is_busy()
+            || self.sql.is_busy()
     }
 
     /// Draws `view` of the document, or why it cannot be shown.
@@ -108,6 +113,7 @@ impl Views {
             View::Inspector => self.inspector.ui(ui, ctx, out),
             View::Threads => self.threads.ui(ui, ctx, out),
             View::Query => self.query.ui(ui, ctx, out),
+            View::Sql => self.sql.ui(ui, ctx, out),
             // Drawn by the app: its state is the app's.
             View::Compare => {}
         }
