@@ -7,7 +7,10 @@
 //! comparison of a before/after pair: `heapscope diff` with and without
 //! owners beside `hprof-slurp diff`, and opening one of the pair.
 //!
-//! Usage: `cargo bench --bench load [-- DUMP... [--pair BEFORE AFTER]]`.
+//! With `--sql`, only the SQL query over every object (issue 13) runs, on
+//! the reopened dumps.
+//!
+//! Usage: `cargo bench --bench load [-- DUMP... [--pair BEFORE AFTER] [--sql]]`.
 //! Without dumps it makes `target/bench/big1g.hprof`,
 //! `target/bench/big2g.hprof` and the pair `target/bench/pair-before.hprof`
 //! and `pair-after.hprof` (1.10 and 1.20 GB: one JVM dumped, grown by
@@ -319,6 +322,29 @@ fn bench_diff(heapscope: &Path, slurp: Option<&Path>, pair: &[PathBuf; 2]) {
     );
 }
 
+/// The query of issue 13: every object grouped by class.
+const SQL_GROUP_BY: &str =
+    "SELECT class, count(*), sum(retained) FROM objects GROUP BY class ORDER BY 3 DESC LIMIT 10";
+
+/// [`SQL_GROUP_BY`] on the reopened dump (its index is written first when
+/// missing): the whole command, the query alone, peak memory.
+fn bench_sql(heapscope: &Path, dump: &Path) {
+    let name = dump.file_name().and_then(|n| n.to_str()).unwrap_or("?");
+    let path = dump.to_str().expect("utf-8 path");
+    run(heapscope, &["index", path]);
+    let r = best(heapscope, &["sql", path, SQL_GROUP_BY, "--timings"]);
+    let query = reported::<f64>(&r.stderr, "time query").unwrap_or(f64::NAN);
+    let anon = reported::<u64>(&r.stderr, "peak anonymous rss ").unwrap_or(0);
+    let objects = objects_of(path);
+    println!(
+        "{name:<14} heapscope reopen: sql GROUP BY class {:>8.2} s (query {query:.2} s); peak RSS {:.2} GB, peak anonymous {:.2} GB = {:.1} B per object ({objects} objects)",
+        r.seconds,
+        gb(r.max_rss),
+        gb(anon),
+        anon as f64 / objects as f64
+    );
+}
+
 fn gb(bytes: u64) -> f64 {
     bytes as f64 / 1e9
 }
@@ -346,6 +372,13 @@ fn main() {
         dumps = default_dumps();
     }
     let heapscope = Path::new(env!("CARGO_BIN_EXE_heapscope"));
+    if args.iter().any(|a| a == "--sql") {
+        for dump in &dumps {
+            warm(dump);
+            bench_sql(heapscope, dump);
+        }
+        return;
+    }
     let slurp = peer("hprof-slurp");
     if slurp.is_none() {
         eprintln!(
@@ -420,6 +453,7 @@ fn main() {
         line("heapscope reopen: dominators --top 10", &reopen);
         let reopen_histogram = best(heapscope, &["histogram", path, "--retained", "--timings"]);
         line("heapscope reopen: histogram --retained", &reopen_histogram);
+        bench_sql(heapscope, dump);
         if let Some(bench) = &analyzer_bench {
             line(
                 "hprof-analyzer 0.2.2 (analyze_to_report)",

@@ -263,7 +263,7 @@ enum Command {
         /// Heap dump (.hprof or .hprof.gz)
         dump: PathBuf,
         /// overview, suspects, histogram, dominators, finalizers, waste,
-        /// inspector, threads, query, sql (the first example query run),
+        /// inspector, threads, query, sql (the example of objects held by frames run),
         /// or with --baseline compare, compare-owners, compare-finalizers
         #[arg(long, value_name = "NAME")]
         view: String,
@@ -1139,7 +1139,9 @@ fn sql_engine(common: &Common) -> Result<heapscope::sql::Engine, Failure> {
 
 #[cfg(feature = "sql")]
 fn sql(common: &Common, query: &str, csv: bool, max_rows: usize) -> Result<(), Failure> {
+    let start = Instant::now();
     let engine = sql_engine(common)?;
+    let opened = start.elapsed();
     let cancel = Progress::new();
     engine.cancel_on_ctrl_c(&cancel);
     let failed = |e: heapscope::sql::SqlError| Failure::Usage(e.explain(query));
@@ -1151,6 +1153,14 @@ fn sql(common: &Common, query: &str, csv: bool, max_rows: usize) -> Result<(), F
     } else {
         let answer = engine.answer(query, max_rows, &cancel).map_err(failed)?;
         print!("{}", answer.text());
+    }
+    if common.timings {
+        let phases = [("open", opened), ("query", start.elapsed() - opened)];
+        print_timings(
+            &phases,
+            start.elapsed(),
+            Some(engine.model().heap().memory_bytes()),
+        );
     }
     leave(engine);
     Ok(())

@@ -269,6 +269,8 @@ pub enum Command {
     DeleteIndex,
     /// Close the dump that is open but not shown.
     CloseOther,
+    /// A SQL query was run: remember it in the history.
+    SqlRan(String),
     /// Load another heap dump of the file shown (files with several).
     PickHeapDump(usize),
 }

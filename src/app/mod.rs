@@ -60,6 +60,8 @@ pub struct HeapscopeApp {
     pub view: View,
     pub retention: Retention,
     recent: Vec<PathBuf>,
+    /// The SQL queries run, the last first (remembered like `recent`).
+    sql_history: Vec<String>,
     /// A temporary copy of the built-in demo dump, kept while open.
     demo: Option<tempfile::NamedTempFile>,
     /// A file being chosen: the desktop's dialog, or ours without one.
@@ -70,12 +72,17 @@ pub struct HeapscopeApp {
 }
 
 const RECENT_KEY: &str = "recent_files";
+const SQL_HISTORY_KEY: &str = "sql_history";
 
 impl HeapscopeApp {
     pub fn new(storage: Option<&dyn eframe::Storage>) -> HeapscopeApp {
         let recent = storage
             .and_then(|s| s.get_string(RECENT_KEY))
             .and_then(|s| serde_json::from_str::<Vec<PathBuf>>(&s).ok())
+            .unwrap_or_default();
+        let sql_history = storage
+            .and_then(|s| s.get_string(SQL_HISTORY_KEY))
+            .and_then(|s| serde_json::from_str::<Vec<String>>(&s).ok())
             .unwrap_or_default();
         HeapscopeApp {
             frame_stats: FrameStats::starting_now(),
@@ -88,6 +95,7 @@ impl HeapscopeApp {
             view: View::Overview,
             retention: Retention::All,
             recent,
+            sql_history,
             demo: None,
             dialog: None,
             chooser: None,
@@ -330,6 +338,11 @@ impl HeapscopeApp {
                 self.forget_stale_comparison();
             }
             Command::OpenDemo => self.open_demo(),
+            Command::SqlRan(query) => {
+                self.sql_history.retain(|q| *q != query);
+                self.sql_history.insert(0, query);
+                self.sql_history.truncate(50);
+            }
             Command::PickHeapDump(k) => {
                 if let Some(path) = self.doc().map(|d| d.path.clone()) {
                     self.open_heap_dump(path, Some(k));
@@ -454,6 +467,7 @@ impl HeapscopeApp {
             other: self.other.as_ref().map(|t| &t.doc),
             comparison: self.comparison.as_ref(),
             recent: &self.recent,
+            sql_history: &self.sql_history,
             retention: self.retention,
             waker: self.waker.clone(),
         };
@@ -463,8 +477,10 @@ impl HeapscopeApp {
             egui::CentralPanel::default().show(ui, |ui| self.compare_view.ui(ui, &vc, &mut out));
         } else {
             if vc.doc.heap.is_some() {
+                // A third of a small window, so that the views' tables
+                // keep their columns at 1024 px.
                 egui::Panel::right("why_alive")
-                    .default_size(420.0)
+                    .default_size((ui.available_width() * 0.32).clamp(280.0, 420.0))
                     .min_size(280.0)
                     .max_size(ui.available_width() * 0.7)
                     .resizable(true)

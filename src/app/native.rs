@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use super::command::DumpId;
 use super::document::Document;
 use super::task::Waker;
-use super::{APP_ID, HeapscopeApp, RECENT_KEY, load};
+use super::{APP_ID, HeapscopeApp, RECENT_KEY, SQL_HISTORY_KEY, load};
 
 impl eframe::App for HeapscopeApp {
     fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut eframe::Frame) {
@@ -22,6 +22,9 @@ impl eframe::App for HeapscopeApp {
     fn save(&mut self, storage: &mut dyn eframe::Storage) {
         if let Ok(s) = serde_json::to_string(&self.recent) {
             storage.set_string(RECENT_KEY, s);
+        }
+        if let Ok(s) = serde_json::to_string(&self.sql_history) {
+            storage.set_string(SQL_HISTORY_KEY, s);
         }
     }
 }

@@ -103,7 +103,7 @@ pub fn screenshot(
                 }
             }
             View::Threads => v.threads.choose_biggest(&heap),
-            View::Sql => v.sql.run_on_show(crate::app::views::sql::EXAMPLES[0].1),
+            View::Sql => v.sql.run_on_show(crate::app::views::sql::EXAMPLES[3].1),
             _ => {}
         }
     }

@@ -341,7 +341,8 @@ impl Engine {
         });
     }
 
-    /// The columns of a table and their types, as SQL names them.
+    /// The columns of a table and their types, as Arrow names them
+    /// ("object id" for ids).
     pub fn columns(&self, table: &str) -> Option<Vec<(String, String)>> {
         let t = tables::HeapTable::named(&self.model, table)?;
         use datafusion::catalog::TableProvider;
@@ -349,7 +350,14 @@ impl Engine {
             t.schema()
                 .fields()
                 .iter()
-                .map(|f| (f.name().clone(), type_name(f.data_type())))
+                .map(|f| {
+                    let ty = if is_object_column(f) {
+                        "object id".to_string()
+                    } else {
+                        type_name(f.data_type())
+                    };
+                    (f.name().clone(), ty)
+                })
                 .collect(),
         )
     }

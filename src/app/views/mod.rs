@@ -39,6 +39,8 @@ pub struct ViewContext<'a> {
     pub other: Option<&'a Document>,
     pub comparison: Option<&'a Comparison>,
     pub recent: &'a [PathBuf],
+    /// The SQL queries run, the last first.
+    pub sql_history: &'a [String],
     pub retention: Retention,
     pub waker: Waker,
 }

@@ -19,8 +19,11 @@ pub struct NavBar {
 impl NavBar {
     pub fn ui(&mut self, ui: &mut egui::Ui, ctx: &ViewContext, view: View, out: &mut Vec<Command>) {
         let doc = ctx.doc;
-        // Wraps onto a second line rather than leaving the window.
+        // Wraps onto a second line rather than leaving the window; spaced
+        // a little tighter than egui's default so that eleven tabs and the
+        // Go-to field fit on one line at 1024 px.
         ui.horizontal_wrapped(|ui| {
+            ui.spacing_mut().item_spacing.x = 5.0;
             // Two dumps open: which one the views show.
             if let Some(other) = ctx.other {
                 ui.label("Dump:");
@@ -58,7 +61,7 @@ impl NavBar {
             let edit = ui
                 .add(
                     egui::TextEdit::singleline(&mut self.goto)
-                        .desired_width(96.0)
+                        .desired_width(90.0)
                         .hint_text("object id"),
                 )
                 .labelled_by(label.id);

@@ -1,6 +1,7 @@
 //! SQL over the dump shown: an editor with the tables and their columns
 //! beside it, example queries, the answer in a table whose object ids are
-//! links (select, inspect, the actions menu), and the queries run so far.
+//! links (select, inspect, the actions menu), and the queries run so far
+//! (the app's, remembered between sessions).
 //! A query runs off the UI thread and can be cancelled; its engine reads
 //! the document's heap and trees in place ([`crate::sql`]).
 
@@ -129,8 +130,6 @@ pub struct SqlView {
     query: String,
     engine: Option<(EngineKey, Arc<Engine>)>,
     run: Option<Run>,
-    /// The queries run, the last first, without repeats.
-    history: Vec<String>,
     /// The class tables listed: those whose name contains this.
     class_filter: String,
     /// Run the query when next drawn.
@@ -143,7 +142,6 @@ impl Default for SqlView {
             query: EXAMPLES[0].1.to_string(),
             engine: None,
             run: None,
-            history: Vec::new(),
             class_filter: String::new(),
             run_pending: false,
         }
@@ -161,11 +159,6 @@ impl SqlView {
     pub fn run_on_show(&mut self, query: &str) {
         self.query = query.to_string();
         self.run_pending = true;
-    }
-
-    /// The queries run so far, the last first.
-    pub fn history(&self) -> &[String] {
-        &self.history
     }
 
     fn engine(&mut self, ctx: &ViewContext, heap: &Arc<Heap>) -> Arc<Engine> {
@@ -191,14 +184,12 @@ impl SqlView {
         }
     }
 
-    fn start(&mut self, ctx: &ViewContext, engine: Arc<Engine>) {
+    fn start(&mut self, ctx: &ViewContext, engine: Arc<Engine>, out: &mut Vec<Command>) {
         let query = self.query.trim().to_string();
         if query.is_empty() {
             return;
         }
-        self.history.retain(|q| *q != query);
-        self.history.insert(0, query.clone());
-        self.history.truncate(50);
+        out.push(Command::SqlRan(query.clone()));
         let q = query.clone();
         let task = Task::compute("sql", ctx.waker.clone(), move |p| {
             engine.answer(&q, MAX_ROWS, p)
@@ -225,7 +216,7 @@ impl SqlView {
         }
         let engine = self.engine(ctx, &heap);
         if std::mem::take(&mut self.run_pending) {
-            self.start(ctx, engine.clone());
+            self.start(ctx, engine.clone(), out);
         }
         if let Some(run) = &mut self.run
             && let Some(task) = &mut run.task
@@ -239,14 +230,21 @@ impl SqlView {
         }
         egui::Panel::left("sql_tables")
             .resizable(true)
-            .default_size(230.0)
+            .default_size(200.0)
+            .max_size(320.0)
             .show(ui, |ui| self.tables_ui(ui, &engine, &heap));
-        self.editor_ui(ui, ctx, &engine);
+        self.editor_ui(ui, ctx, &engine, out);
         ui.separator();
         self.answer_ui(ui, ctx, &heap, out);
     }
 
-    fn editor_ui(&mut self, ui: &mut egui::Ui, ctx: &ViewContext, engine: &Arc<Engine>) {
+    fn editor_ui(
+        &mut self,
+        ui: &mut egui::Ui,
+        ctx: &ViewContext,
+        engine: &Arc<Engine>,
+        out: &mut Vec<Command>,
+    ) {
         let running = self.is_busy();
         let label = ui.label(RichText::new("SQL query").strong());
         let edit = ui
@@ -277,6 +275,7 @@ impl SqlView {
                     task.cancel();
                 }
             }
+            ui.label(RichText::new(format!("{shortcut} runs it")).weak());
             ui.menu_button("Examples", |ui| {
                 for (title, query) in EXAMPLES {
                     if ui.button(title).on_hover_text(query).clicked() {
@@ -284,9 +283,10 @@ impl SqlView {
                     }
                 }
             });
-            ui.add_enabled_ui(!self.history.is_empty(), |ui| {
-                ui.menu_button(format!("History ({})", self.history.len()), |ui| {
-                    for q in &self.history {
+            let history = ctx.sql_history;
+            ui.add_enabled_ui(!history.is_empty(), |ui| {
+                ui.menu_button(format!("History ({})", history.len()), |ui| {
+                    for q in history {
                         let line = q.split_whitespace().collect::<Vec<_>>().join(" ");
                         let short: String = line.chars().take(80).collect();
                         if ui.button(short).on_hover_text(q).clicked() {
@@ -297,7 +297,7 @@ impl SqlView {
             });
         });
         if run {
-            self.start(ctx, engine.clone());
+            self.start(ctx, engine.clone(), out);
         }
     }
 
@@ -514,10 +514,12 @@ fn answer_table(
         egui::ScrollArea::horizontal()
             .id_salt("sql_answer_wide")
             .show(ui, |ui| {
-                TableBuilder::new(ui)
-                    .striped(true)
-                    .resizable(true)
-                    .columns(Column::auto().at_least(60.0).clip(true), columns.len())
+                let widths = widths(ui, columns, numeric, cells);
+                let mut table = TableBuilder::new(ui).striped(true).resizable(true);
+                for w in widths {
+                    table = table.column(Column::initial(w).at_least(40.0).clip(true));
+                }
+                table
                     .header(row_height + 4.0, |mut header| {
                         for c in columns {
                             header.col(|ui| {
@@ -537,6 +539,42 @@ fn answer_table(
                     });
             });
     });
+}
+
+/// Each column's first width: its header's or its longest value's among
+/// the first rows, within 60 and 420 points; text columns give up width
+/// so that the table fits when it can (ids and numbers stay whole).
+fn widths(ui: &egui::Ui, columns: &[String], numeric: &[bool], cells: &[Vec<Cell>]) -> Vec<f32> {
+    let font = egui::TextStyle::Body.resolve(ui.style());
+    let char_width = ui.ctx().fonts_mut(|f| f.glyph_width(&font, '0'));
+    let mut widths: Vec<f32> = (0..columns.len())
+        .map(|c| {
+            let longest = cells
+                .iter()
+                .take(200)
+                .map(|r| r[c].text.chars().count())
+                .chain([columns[c].chars().count() + 2])
+                .max()
+                .unwrap_or(0);
+            (longest as f32 * char_width + 12.0).clamp(60.0, 420.0)
+        })
+        .collect();
+    let spacing = ui.spacing().item_spacing.x * columns.len() as f32;
+    let excess = widths.iter().sum::<f32>() + spacing - ui.available_width();
+    let text: Vec<bool> = (0..columns.len())
+        .map(|c| !numeric[c] && !cells.iter().take(200).any(|r| r[c].object.is_some()))
+        .collect();
+    let give: f32 = (0..columns.len())
+        .filter(|&c| text[c])
+        .map(|c| widths[c] - 60.0)
+        .sum();
+    if excess > 0.0 && give > 0.0 {
+        let f = (excess / give).min(1.0);
+        for (w, _) in widths.iter_mut().zip(&text).filter(|(_, t)| **t) {
+            *w -= (*w - 60.0) * f;
+        }
+    }
+    widths
 }
 
 fn cell_ui(
