@@ -167,7 +167,7 @@ fn retained_sizes_switch_and_bad_filters_say_so() {
     );
 }
 
-/// 6, 12: at 1024x700 the navigation stays in the window; headers show
+/// 6, 12: at 1024x700 the navigation stays in the window on one line; headers show
 /// their text on hover; the demo's title is its name, not the temp file's.
 #[test]
 fn small_window_keeps_its_toolbar_and_the_demo_its_name() {
@@ -176,6 +176,13 @@ fn small_window_keeps_its_toolbar_and_the_demo_its_name() {
     assert!(
         field.rect().right() <= 1024.0,
         "Go to id leaves the window: {:?}",
+        field.rect()
+    );
+    // On the tabs' line: eleven tabs and the field fit in 1024 px.
+    let tab = h.get_all_by_label("Overview").next().unwrap().rect();
+    assert!(
+        (field.rect().center().y - tab.center().y).abs() < 8.0,
+        "the Go-to field wrapped under the tabs: {:?} against {tab:?}",
         field.rect()
     );
     let doc = h.state().doc().unwrap();

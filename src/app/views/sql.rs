@@ -91,10 +91,11 @@ struct EngineKey {
 struct Run {
     query: String,
     started: Instant,
-    task: Option<Task<Result<Answer, SqlError>>>,
+    task: Option<Task<Outcome>>,
     outcome: Option<Outcome>,
 }
 
+/// An answer made ready for drawing (in the query's task), or the error.
 enum Outcome {
     Answer {
         columns: Vec<String>,
@@ -192,7 +193,7 @@ impl SqlView {
         out.push(Command::SqlRan(query.clone()));
         let q = query.clone();
         let task = Task::compute("sql", ctx.waker.clone(), move |p| {
-            engine.answer(&q, MAX_ROWS, p)
+            Outcome::new(engine.answer(&q, MAX_ROWS, p))
         });
         self.run = Some(Run {
             query,
@@ -221,8 +222,8 @@ impl SqlView {
         if let Some(run) = &mut self.run
             && let Some(task) = &mut run.task
         {
-            if let Some(result) = task.poll() {
-                run.outcome = Some(Outcome::new(result));
+            if let Some(outcome) = task.poll() {
+                run.outcome = Some(outcome);
                 run.task = None;
             } else if task.is_finished() {
                 run.task = None;
