@@ -73,6 +73,7 @@ pub struct HeapscopeApp {
 
 const RECENT_KEY: &str = "recent_files";
 const SQL_HISTORY_KEY: &str = "sql_history";
+const SQL_HISTORY_LEN: usize = 50;
 
 impl HeapscopeApp {
     pub fn new(storage: Option<&dyn eframe::Storage>) -> HeapscopeApp {
@@ -83,7 +84,10 @@ impl HeapscopeApp {
         let sql_history = storage
             .and_then(|s| s.get_string(SQL_HISTORY_KEY))
             .and_then(|s| serde_json::from_str::<Vec<String>>(&s).ok())
-            .unwrap_or_default();
+            .unwrap_or_default()
+            .into_iter()
+            .take(SQL_HISTORY_LEN)
+            .collect();
         HeapscopeApp {
             frame_stats: FrameStats::starting_now(),
             shown_title: String::new(),
@@ -341,7 +345,7 @@ impl HeapscopeApp {
             Command::SqlRan(query) => {
                 self.sql_history.retain(|q| *q != query);
                 self.sql_history.insert(0, query);
-                self.sql_history.truncate(50);
+                self.sql_history.truncate(SQL_HISTORY_LEN);
             }
             Command::PickHeapDump(k) => {
                 if let Some(path) = self.doc().map(|d| d.path.clone()) {

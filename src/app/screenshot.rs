@@ -103,7 +103,11 @@ pub fn screenshot(
                 }
             }
             View::Threads => v.threads.choose_biggest(&heap),
-            View::Sql => v.sql.run_on_show(crate::app::views::sql::EXAMPLES[3].1),
+            View::Sql => {
+                use crate::app::views::sql::{EXAMPLES, SCREENSHOT_EXAMPLE};
+                let example = EXAMPLES.iter().find(|e| e.0 == SCREENSHOT_EXAMPLE);
+                v.sql.run_on_show(example.expect("one of the examples").1);
+            }
             _ => {}
         }
     }

@@ -19,7 +19,7 @@ pub fn object_link(
     o: ObjectIx,
     out: &mut Vec<Command>,
 ) -> Response {
-    object_link_as(ui, heap, dump, o, object_text(heap, o.0), out)
+    link(ui, heap, dump, o, object_text(heap, o.0), true, out)
 }
 
 /// [`object_link`] showing `text` (an id in a SQL answer), the object on
@@ -32,15 +32,28 @@ pub fn object_link_as(
     text: String,
     out: &mut Vec<Command>,
 ) -> Response {
-    let hover = if text == object_text(heap, o.0) {
-        String::new()
-    } else {
-        format!("{}\n", object_text(heap, o.0))
-    };
-    let response = ui.link(text).on_hover_text(format!(
-        "{hover}{} bytes shallow; click to select, double-click to inspect, right-click for more",
-        thousands(heap.shallow_size(o.0))
-    ));
+    link(ui, heap, dump, o, text, false, out)
+}
+
+/// `named`: `text` is the object's label already, not repeated on hover.
+fn link(
+    ui: &mut Ui,
+    heap: &Heap,
+    dump: DumpId,
+    o: ObjectIx,
+    text: String,
+    named: bool,
+    out: &mut Vec<Command>,
+) -> Response {
+    let response = ui.link(text).on_hover_ui(|ui| {
+        if !named {
+            ui.label(object_text(heap, o.0));
+        }
+        ui.label(format!(
+            "{} bytes shallow; click to select, double-click to inspect, right-click for more",
+            thousands(heap.shallow_size(o.0))
+        ));
+    });
     if response.clicked() {
         out.push(Command::Select(dump, o));
     }

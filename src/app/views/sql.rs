@@ -5,6 +5,7 @@
 //! A query runs off the UI thread and can be cancelled; its engine reads
 //! the document's heap and trees in place ([`crate::sql`]).
 
+use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -24,6 +25,9 @@ use crate::units::thousands;
 
 /// The rows of an answer the window keeps (the rest are counted).
 pub const MAX_ROWS: usize = 10_000;
+
+/// The example `heapscope screenshot --view sql` runs.
+pub const SCREENSHOT_EXAMPLE: &str = "Objects held by threads' frames";
 
 /// The queries offered to start from: a title and the query.
 pub const EXAMPLES: [(&str, &str); 6] = [
@@ -79,16 +83,33 @@ impl HeapModel for Snapshot {
 }
 
 /// What an engine was made from: a new one is made when more of the
-/// model is there (the strong tree, the finalizers).
+/// model is there (the strong tree, the finalizers). Views are per dump,
+/// so the dump is not part of it. A new engine is a new session: views
+/// and settings made with SQL (`CREATE VIEW`, `SET`) are gone.
 #[derive(Clone, Copy, PartialEq, Eq)]
 struct EngineKey {
-    dump: DumpId,
     trees: [bool; 2],
     finalizers: bool,
 }
 
+/// Class tables by instances of their own, the most first.
+type ClassTables = Arc<[(u64, String)]>;
+
+/// The engine and what the tables list reads of it, kept across frames.
+struct Session {
+    key: EngineKey,
+    engine: Arc<Engine>,
+    /// The columns of the tables folded open.
+    columns: HashMap<String, Vec<(String, String)>>,
+    /// The class tables matching the filter: (instances, name), the most
+    /// first, for this filter text.
+    classes: Option<(String, ClassTables)>,
+}
+
 /// A query run, or running.
 struct Run {
+    /// Counts the runs: each answer's table has its own column widths.
+    serial: u64,
     query: String,
     started: Instant,
     task: Option<Task<Outcome>>,
@@ -129,8 +150,9 @@ impl Outcome {
 
 pub struct SqlView {
     query: String,
-    engine: Option<(EngineKey, Arc<Engine>)>,
+    session: Option<Session>,
     run: Option<Run>,
+    runs: u64,
     /// The class tables listed: those whose name contains this.
     class_filter: String,
     /// Run the query when next drawn.
@@ -141,8 +163,9 @@ impl Default for SqlView {
     fn default() -> Self {
         SqlView {
             query: EXAMPLES[0].1.to_string(),
-            engine: None,
+            session: None,
             run: None,
+            runs: 0,
             class_filter: String::new(),
             run_pending: false,
         }
@@ -166,12 +189,11 @@ impl SqlView {
         let doc = ctx.doc;
         let trees = Retention::BOTH.map(|r| doc.tree(r).cloned());
         let key = EngineKey {
-            dump: ctx.dump(),
             trees: [trees[0].is_some(), trees[1].is_some()],
             finalizers: doc.finalizers.is_some(),
         };
-        match &self.engine {
-            Some((k, e)) if *k == key => e.clone(),
+        match &self.session {
+            Some(s) if s.key == key => s.engine.clone(),
             _ => {
                 let model = Snapshot {
                     heap: heap.clone(),
@@ -179,7 +201,12 @@ impl SqlView {
                     finalizers: doc.finalizers.clone(),
                 };
                 let engine = Arc::new(Engine::new(Arc::new(model)));
-                self.engine = Some((key, engine.clone()));
+                self.session = Some(Session {
+                    key,
+                    engine: engine.clone(),
+                    columns: HashMap::new(),
+                    classes: None,
+                });
                 engine
             }
         }
@@ -192,10 +219,12 @@ impl SqlView {
         }
         out.push(Command::SqlRan(query.clone()));
         let q = query.clone();
+        self.runs += 1;
         let task = Task::compute("sql", ctx.waker.clone(), move |p| {
             Outcome::new(engine.answer(&q, MAX_ROWS, p))
         });
         self.run = Some(Run {
+            serial: self.runs,
             query,
             started: Instant::now(),
             task: Some(task),
@@ -233,8 +262,9 @@ impl SqlView {
             .resizable(true)
             .default_size(200.0)
             .max_size(320.0)
-            .show(ui, |ui| self.tables_ui(ui, &engine, &heap));
+            .show(ui, |ui| self.tables_ui(ui, &heap));
         self.editor_ui(ui, ctx, &engine, out);
+        self.missing_ui(ui);
         ui.separator();
         self.answer_ui(ui, ctx, &heap, out);
     }
@@ -289,7 +319,10 @@ impl SqlView {
                 ui.menu_button(format!("History ({})", history.len()), |ui| {
                     for q in history {
                         let line = q.split_whitespace().collect::<Vec<_>>().join(" ");
-                        let short: String = line.chars().take(80).collect();
+                        let mut short: String = line.chars().take(80).collect();
+                        if short.len() < line.len() {
+                            short.push_str("...");
+                        }
                         if ui.button(short).on_hover_text(q).clicked() {
                             self.query = q.clone();
                         }
@@ -302,7 +335,25 @@ impl SqlView {
         }
     }
 
-    fn tables_ui(&mut self, ui: &mut egui::Ui, engine: &Engine, heap: &Heap) {
+    /// What the tables do not have yet: the strong tree and the finalizer
+    /// report are still being computed.
+    fn missing_ui(&self, ui: &mut egui::Ui) {
+        let Some(key) = self.session.as_ref().map(|s| s.key) else {
+            return;
+        };
+        let mut missing = Vec::new();
+        if !key.trees[1] {
+            missing.push("the strong dominator tree (retained_strong is empty)");
+        }
+        if !key.finalizers {
+            missing.push("the finalizer report (finalizers has no rows)");
+        }
+        if !missing.is_empty() {
+            ui.label(RichText::new(format!("Still computing {}.", missing.join(" and "))).weak());
+        }
+    }
+
+    fn tables_ui(&mut self, ui: &mut egui::Ui, heap: &Heap) {
         ui.label(RichText::new("Tables").strong())
             .on_hover_text("Click a name to put it in the query");
         egui::ScrollArea::vertical()
@@ -310,13 +361,14 @@ impl SqlView {
             .auto_shrink([false, false])
             .show(ui, |ui| {
                 for table in crate::sql::GLOBAL_TABLES {
-                    self.table_ui(ui, engine, table, table);
+                    self.table_ui(ui, table, table);
                 }
                 ui.add_space(6.0);
                 ui.label(RichText::new("One table per class").strong())
                     .on_hover_text(
                         "Named by the Java name in double quotes; the instances of the class \
-                         and its subclasses, with every instance field as a column",
+                         and its subclasses, with every instance field as a column. Listed: \
+                         the classes with instances of their own.",
                     );
                 let label = ui.label("Class:");
                 ui.add(
@@ -325,53 +377,65 @@ impl SqlView {
                         .desired_width(f32::INFINITY),
                 )
                 .labelled_by(label.id);
-                let needle = self.class_filter.to_lowercase();
-                let mut names: Vec<(u64, &str)> = heap
-                    .classes()
-                    .iter()
-                    .zip(heap.census().counts.iter())
-                    .filter(|((_, c), n)| {
-                        n.instances > 0 && c.name.to_lowercase().contains(&needle)
-                    })
-                    .map(|((_, c), n)| (n.instances, c.name.as_str()))
-                    .collect();
-                // One table per name (classes of other loaders join it),
-                // the most instances first.
-                names.sort_by(|a, b| a.1.cmp(b.1));
-                names.dedup_by(|a, b| {
-                    let same = a.1 == b.1;
-                    if same {
-                        b.0 += a.0;
-                    }
-                    same
-                });
-                names.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(b.1)));
-                let total = names.len();
-                for (n, name) in names.into_iter().take(40) {
+                let names = self.class_tables(heap);
+                for (n, name) in names.iter().take(40) {
                     let quoted = format!("\"{name}\"");
-                    self.table_ui(ui, engine, name, &quoted)
-                        .on_hover_text(format!("{} instances", thousands(n)));
+                    self.table_ui(ui, name, &quoted)
+                        .on_hover_text(format!("{} instances of its own", thousands(*n)));
                 }
-                if total > 40 {
-                    ui.label(
-                        RichText::new(format!("... and {} more; narrow the filter", total - 40))
-                            .weak(),
-                    );
+                if names.len() > 40 {
+                    let more = format!("... and {} more; narrow the filter", names.len() - 40);
+                    ui.label(RichText::new(more).weak());
                 }
             });
     }
 
+    /// The classes with instances whose name contains the filter, one per
+    /// name (classes of other loaders join its table), the most instances
+    /// first; computed again only when the filter changes.
+    fn class_tables(&mut self, heap: &Heap) -> ClassTables {
+        let session = self
+            .session
+            .as_mut()
+            .expect("made before the tables are drawn");
+        if let Some((filter, names)) = &session.classes
+            && *filter == self.class_filter
+        {
+            return names.clone();
+        }
+        let needle = self.class_filter.to_lowercase();
+        let counts = &heap.census().counts;
+        let mut names: Vec<(u64, String)> = heap
+            .classes()
+            .iter()
+            .filter_map(|(k, c)| {
+                let n = counts.get(k as usize).map_or(0, |n| n.instances);
+                (n > 0 && c.name.to_lowercase().contains(&needle)).then(|| (n, c.name.clone()))
+            })
+            .collect();
+        names.sort_by(|a, b| a.1.cmp(&b.1));
+        names.dedup_by(|a, b| {
+            let same = a.1 == b.1;
+            if same {
+                b.0 += a.0;
+            }
+            same
+        });
+        names.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
+        let names: ClassTables = names.into();
+        session.classes = Some((self.class_filter.clone(), names.clone()));
+        names
+    }
+
     /// A table's name (a click puts `sql` in the query) with its columns
-    /// folded under it.
-    fn table_ui(
-        &mut self,
-        ui: &mut egui::Ui,
-        engine: &Engine,
-        table: &str,
-        sql: &str,
-    ) -> egui::Response {
+    /// folded under it, read from the engine once.
+    fn table_ui(&mut self, ui: &mut egui::Ui, table: &str, sql: &str) -> egui::Response {
         let id = ui.make_persistent_id(("sql_table", table));
         let mut picked = None;
+        let session = self
+            .session
+            .as_mut()
+            .expect("made before the tables are drawn");
         let (_, header, _) =
             egui::collapsing_header::CollapsingState::load_with_default_open(ui.ctx(), id, false)
                 .show_header(ui, |ui| {
@@ -381,16 +445,17 @@ impl SqlView {
                     ui.add(name)
                 })
                 .body(|ui| {
-                    for (name, ty) in engine.columns(table).unwrap_or_default() {
+                    let engine = &session.engine;
+                    let columns = session
+                        .columns
+                        .entry(table.to_string())
+                        .or_insert_with(|| engine.columns(table).unwrap_or_default());
+                    for (name, ty) in columns.iter() {
                         ui.horizontal(|ui| {
-                            let label = egui::Label::new(RichText::new(&name).monospace())
+                            let label = egui::Label::new(RichText::new(name).monospace())
                                 .sense(egui::Sense::click());
                             if ui.add(label).clicked() {
-                                picked = Some(if is_plain(&name) {
-                                    name.clone()
-                                } else {
-                                    format!("\"{name}\"")
-                                });
+                                picked = Some(quoted(name));
                             }
                             ui.label(RichText::new(ty).weak());
                         });
@@ -428,7 +493,7 @@ impl SqlView {
         let Some(run) = &self.run else {
             ui.label(
                 RichText::new(
-                    "Run a query (Ctrl+Enter) or pick an example. Object ids in the answer are links: \
+                    "Run a query or pick an example. Object ids in the answer are links: \
                      click to select, double-click to inspect, right-click for more.",
                 )
                 .weak(),
@@ -486,23 +551,36 @@ impl SqlView {
                     ))
                     .weak(),
                 );
-                answer_table(ui, ctx, heap, columns, numeric, cells, out);
+                answer_table(ui, ctx, heap, run.serial, columns, numeric, cells, out);
             }
         }
     }
 }
 
-/// Whether a column name needs no quotes in SQL.
-fn is_plain(name: &str) -> bool {
-    name.chars()
+/// A column name as SQL takes it: in double quotes unless it is a plain
+/// lower-case word that is not a keyword (`limit`, `position`).
+fn quoted(name: &str) -> String {
+    let plain = name
+        .chars()
         .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
         && !name.starts_with(|c: char| c.is_ascii_digit())
+        && !datafusion::sql::sqlparser::keywords::ALL_KEYWORDS
+            .contains(&name.to_ascii_uppercase().as_str());
+    if plain {
+        name.to_string()
+    } else {
+        format!("\"{name}\"")
+    }
 }
 
+/// The answer's rows; `serial` gives each answer's table its own column
+/// widths (egui keeps a table's widths by its id).
+#[allow(clippy::too_many_arguments)]
 fn answer_table(
     ui: &mut egui::Ui,
     ctx: &ViewContext,
     heap: &Heap,
+    serial: u64,
     columns: &[String],
     numeric: &[bool],
     cells: &[Vec<Cell>],
@@ -516,7 +594,10 @@ fn answer_table(
             .id_salt("sql_answer_wide")
             .show(ui, |ui| {
                 let widths = widths(ui, columns, numeric, cells);
-                let mut table = TableBuilder::new(ui).striped(true).resizable(true);
+                let mut table = TableBuilder::new(ui)
+                    .id_salt(("sql_answer", serial))
+                    .striped(true)
+                    .resizable(true);
                 for w in widths {
                     table = table.column(Column::initial(w).at_least(40.0).clip(true));
                 }
@@ -531,10 +612,8 @@ fn answer_table(
                     .body(|body| {
                         body.rows(row_height, cells.len(), |mut row| {
                             let r = &cells[row.index()];
-                            for (c, cell) in r.iter().enumerate() {
-                                row.col(|ui| {
-                                    cell_ui(ui, ctx.dump(), heap, cell, numeric[c], out);
-                                });
+                            for (cell, &numeric) in r.iter().zip(numeric) {
+                                row.col(|ui| cell_ui(ui, ctx.dump(), heap, cell, numeric, out));
                             }
                         });
                     });
@@ -553,7 +632,8 @@ fn widths(ui: &egui::Ui, columns: &[String], numeric: &[bool], cells: &[Vec<Cell
             let longest = cells
                 .iter()
                 .take(200)
-                .map(|r| r[c].text.chars().count())
+                .filter_map(|r| r.get(c))
+                .map(|cell| cell.text.chars().count())
                 .chain([columns[c].chars().count() + 2])
                 .max()
                 .unwrap_or(0);
@@ -563,7 +643,13 @@ fn widths(ui: &egui::Ui, columns: &[String], numeric: &[bool], cells: &[Vec<Cell
     let spacing = ui.spacing().item_spacing.x * columns.len() as f32;
     let excess = widths.iter().sum::<f32>() + spacing - ui.available_width();
     let text: Vec<bool> = (0..columns.len())
-        .map(|c| !numeric[c] && !cells.iter().take(200).any(|r| r[c].object.is_some()))
+        .map(|c| {
+            let ids = cells
+                .iter()
+                .take(200)
+                .any(|r| r.get(c).is_some_and(|x| x.object.is_some()));
+            !numeric.get(c).copied().unwrap_or(false) && !ids
+        })
         .collect();
     let give: f32 = (0..columns.len())
         .filter(|&c| text[c])
