@@ -610,8 +610,13 @@ fn answer_table(
                         }
                     })
                     .body(|body| {
+                        // The rows of the object selected (clicked here or elsewhere).
+                        let selected = ctx.doc.selection().map(|o| heap.id(o.0));
                         body.rows(row_height, cells.len(), |mut row| {
                             let r = &cells[row.index()];
+                            row.set_selected(
+                                selected.is_some() && r.iter().any(|c| c.object == selected),
+                            );
                             for (cell, &numeric) in r.iter().zip(numeric) {
                                 row.col(|ui| cell_ui(ui, ctx.dump(), heap, cell, numeric, out));
                             }
@@ -676,6 +681,8 @@ fn cell_ui(
         object_link_as(ui, heap, dump, ObjectIx(o), cell.text.clone(), out);
     } else if numeric {
         ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
+            // Clear of the table's scroll bar when it is the last column.
+            ui.add_space(6.0);
             ui.label(&cell.text);
         });
     } else {
