@@ -216,6 +216,11 @@ fn theme_in_words_and_copy_reaches_the_clipboard() {
     h.key_press(egui::Key::Escape);
     h.run_steps(2);
     show(&mut h, View::Overview);
+    // The suspects come in above the links once computed: wait for them,
+    // or the link found may move before it is clicked.
+    wait_for(&mut h, "the leak suspects", |h| {
+        h.state().doc().is_some_and(|d| d.leaks().is_some())
+    });
     let link = h.get_all_by_label_contains(" 0x").next().unwrap();
     let label = link.accesskit_node().label().unwrap_or_default();
     link.click_secondary();
@@ -404,7 +409,13 @@ fn replace_text(h: &mut Harness<'static, HeapscopeApp>, label: &str, text: &str)
 fn sql_view_answers_links_ids_and_cancels() {
     let mut h = demo(1024.0, 700.0);
     show(&mut h, View::Sql);
-    h.run_steps(3);
+    // The whole model first: the view's lines change when the strong tree
+    // and the finalizers arrive, and would move the rows clicked below.
+    wait_for(&mut h, "the strong tree and the finalizers", |h| {
+        h.state()
+            .doc()
+            .is_some_and(|d| d.tree(Retention::Strong).is_some() && d.finalizers.is_some())
+    });
     for table in heapscope::sql::GLOBAL_TABLES {
         assert!(
             h.query_all_by_label(table).count() > 0,

@@ -198,28 +198,73 @@ impl Engine {
     /// Runs `query`, handing each batch of its answer to `each` as it
     /// comes; stops early when `each` says so, with an error once `cancel`
     /// is cancelled. Returns the answer's schema.
+    ///
+    /// The query runs as a task of the engine's runtime and sends its
+    /// batches here; this thread checks `cancel` between them, every few
+    /// milliseconds, with no tokio timer: operators that do not yield can
+    /// keep every worker busy, and a timer would then never fire.
     pub fn run(
         &self,
         query: &str,
         cancel: &Progress,
         each: &mut dyn FnMut(&RecordBatch) -> Flow,
     ) -> Result<SchemaRef, SqlError> {
-        let work = async {
-            let frame = self.ctx.sql(query).await.map_err(SqlError::new)?;
+        enum Message {
+            Schema(SchemaRef),
+            Batch(RecordBatch),
+        }
+        let (tx, mut rx) = tokio::sync::mpsc::channel(2);
+        let (ctx, query) = (self.ctx.clone(), query.to_string());
+        let task = self.runtime().spawn(async move {
+            let frame = ctx.sql(&query).await.map_err(SqlError::new)?;
             let schema: SchemaRef = Arc::new(frame.schema().as_arrow().clone());
             let mut stream = frame.execute_stream().await.map_err(SqlError::new)?;
-            while let Some(batch) = stream.next().await {
-                if each(&batch.map_err(SqlError::new)?) == Flow::Stop {
+            // A closed channel: the caller stopped reading.
+            if tx.send(Message::Schema(schema)).await.is_ok() {
+                while let Some(batch) = stream.next().await {
+                    let batch = batch.map_err(SqlError::new)?;
+                    if tx.send(Message::Batch(batch)).await.is_err() {
+                        break;
+                    }
+                }
+            }
+            Ok(())
+        });
+        let mut schema = None;
+        loop {
+            if cancel.is_cancelled() {
+                task.abort();
+                return Err(SqlError::cancelled());
+            }
+            match rx.try_recv() {
+                Ok(Message::Schema(s)) => schema = Some(s),
+                Ok(Message::Batch(b)) => {
+                    if each(&b) == Flow::Stop {
+                        task.abort();
+                        break;
+                    }
+                }
+                Err(tokio::sync::mpsc::error::TryRecvError::Empty) => {
+                    std::thread::sleep(Duration::from_millis(2))
+                }
+                // The task ended, every message taken.
+                Err(tokio::sync::mpsc::error::TryRecvError::Disconnected) => {
+                    self.join(task)?;
                     break;
                 }
             }
-            Ok(schema)
-        };
-        self.runtime().block_on(async {
-            tokio::select! {
-                answer = work => answer,
-                _ = cancelled(cancel) => Err(SqlError::cancelled()),
-            }
+        }
+        Ok(schema.expect("the schema comes before any batch and before a clean end"))
+    }
+
+    /// The result of a task of the engine that has ended (or ends soon).
+    fn join<T>(&self, task: tokio::task::JoinHandle<Result<T, SqlError>>) -> Result<T, SqlError> {
+        self.runtime().block_on(task).unwrap_or_else(|e| {
+            Err(SqlError {
+                message: format!("the query failed inside the engine: {e}"),
+                position: None,
+                cancelled: false,
+            })
         })
     }
 
@@ -386,20 +431,25 @@ impl Engine {
         let mut written = Vec::new();
         for table in GLOBAL_TABLES {
             let path = dir.join(format!("{table}.parquet"));
-            let work = async {
-                let frame = self.ctx.table(table).await?;
-                let options = DataFrameWriteOptions::new().with_single_file_output(true);
-                let counts = frame
-                    .write_parquet(&path.to_string_lossy(), options, None)
-                    .await?;
-                Ok::<u64, DataFusionError>(counts.iter().map(written_rows).sum())
-            };
-            let rows = self.runtime().block_on(async {
-                tokio::select! {
-                    rows = work => rows.map_err(SqlError::new),
-                    _ = cancelled(cancel) => Err(SqlError::cancelled()),
+            let (ctx, file) = (self.ctx.clone(), path.to_string_lossy().into_owned());
+            let task = self.runtime().spawn(async move {
+                let write = async {
+                    let frame = ctx.table(table).await?;
+                    let options = DataFrameWriteOptions::new().with_single_file_output(true);
+                    let counts = frame.write_parquet(&file, options, None).await?;
+                    Ok::<u64, DataFusionError>(counts.iter().map(written_rows).sum())
+                };
+                write.await.map_err(SqlError::new)
+            });
+            // Checked without a tokio timer, as in `run`.
+            while !task.is_finished() {
+                if cancel.is_cancelled() {
+                    task.abort();
+                    return Err(SqlError::cancelled());
                 }
-            })?;
+                std::thread::sleep(Duration::from_millis(5));
+            }
+            let rows = self.join(task)?;
             written.push((path, rows));
         }
         Ok(written)
@@ -415,12 +465,6 @@ fn written_rows(batch: &RecordBatch) -> u64 {
         .first()
         .and_then(|c| c.as_primitive_opt::<UInt64Type>())
         .map_or(0, |c| c.iter().flatten().sum())
-}
-
-async fn cancelled(cancel: &Progress) {
-    while !cancel.is_cancelled() {
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
 }
 
 /// A type for people: `UInt64`, `Utf8`, a class name column as `Utf8`.
