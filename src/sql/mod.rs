@@ -314,17 +314,7 @@ impl Engine {
             let mut text = String::new();
             if first {
                 first = false;
-                let names: Vec<String> = schema.fields().iter().map(|f| f.name().clone()).collect();
-                if csv {
-                    let header: Vec<String> = names.iter().map(|n| csv_field(n)).collect();
-                    text.push_str(&header.join(","));
-                    text.push('\n');
-                } else {
-                    text.push_str(&format!(
-                        "{{\"columns\":{},\"rows\":[",
-                        columns_json(&schema)
-                    ));
-                }
+                text.push_str(&preamble(&schema, csv));
             }
             let columns: Vec<ColumnCells> = (0..b.num_columns())
                 .map(|c| ColumnCells::new(b, c, &schema))
@@ -352,22 +342,13 @@ impl Engine {
             if open { Flow::More } else { Flow::Stop }
         })?;
         if open {
-            let mut end = String::new();
-            if first && csv {
-                let header: Vec<String> = schema
-                    .fields()
-                    .iter()
-                    .map(|f| csv_field(f.name()))
-                    .collect();
-                end.push_str(&header.join(","));
-                end.push('\n');
-            } else if !csv {
-                if first {
-                    end.push_str(&format!(
-                        "{{\"columns\":{},\"rows\":[",
-                        columns_json(&schema)
-                    ));
-                }
+            // No batch came: the header (or the JSON's start) still goes out.
+            let mut end = if first {
+                preamble(&schema, csv)
+            } else {
+                String::new()
+            };
+            if !csv {
                 end.push_str(&format!("],\"rows_total\":{rows},\"truncated\":false}}\n"));
             }
             let _ = out.write_all(end.as_bytes());
@@ -395,14 +376,7 @@ impl Engine {
             t.schema()
                 .fields()
                 .iter()
-                .map(|f| {
-                    let ty = if is_object_column(f) {
-                        "object id".to_string()
-                    } else {
-                        type_name(f.data_type())
-                    };
-                    (f.name().clone(), ty)
-                })
+                .map(|f| (f.name().clone(), column_type(f)))
                 .collect(),
         )
     }
@@ -465,6 +439,30 @@ fn written_rows(batch: &RecordBatch) -> u64 {
         .first()
         .and_then(|c| c.as_primitive_opt::<UInt64Type>())
         .map_or(0, |c| c.iter().flatten().sum())
+}
+
+/// What [`Engine::write`] puts before the rows: the CSV header line, or
+/// the JSON's columns and the opening of its rows.
+fn preamble(schema: &SchemaRef, csv: bool) -> String {
+    if csv {
+        let header: Vec<String> = schema
+            .fields()
+            .iter()
+            .map(|f| csv_field(f.name()))
+            .collect();
+        header.join(",") + "\n"
+    } else {
+        format!("{{\"columns\":{},\"rows\":[", columns_json(schema))
+    }
+}
+
+/// A column's type for people: "object id" for ids, else [`type_name`].
+fn column_type(f: &datafusion::arrow::datatypes::Field) -> String {
+    if is_object_column(f) {
+        "object id".to_string()
+    } else {
+        type_name(f.data_type())
+    }
 }
 
 /// A type for people: `UInt64`, `Utf8`, a class name column as `Utf8`.
@@ -597,14 +595,7 @@ fn columns_json(schema: &SchemaRef) -> serde_json::Value {
     schema
         .fields()
         .iter()
-        .map(|f| {
-            let ty = if is_object_column(f) {
-                "object id".to_string()
-            } else {
-                type_name(f.data_type())
-            };
-            serde_json::json!({"name": f.name(), "type": ty})
-        })
+        .map(|f| serde_json::json!({"name": f.name(), "type": column_type(f)}))
         .collect()
 }
 
