@@ -328,10 +328,16 @@ impl Heap {
     /// The instances of class `c` (exactly that class), in object order:
     /// a scan of every object.
     pub fn instances_of(&self, c: u32) -> Vec<u32> {
+        self.objects_of(|k| k == c)
+    }
+
+    /// The objects whose class `wanted` accepts, in object order: a
+    /// parallel scan of every object.
+    pub fn objects_of(&self, wanted: impl Fn(u32) -> bool + Sync) -> Vec<u32> {
         use rayon::prelude::*;
         (0..self.object_count())
             .into_par_iter()
-            .filter(|&o| self.class_of(o) == c)
+            .filter(|&o| wanted(self.class_of(o)))
             .collect()
     }
 

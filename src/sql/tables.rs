@@ -375,9 +375,9 @@ impl Rows {
     fn new(model: Arc<dyn HeapModel>, kind: Kind) -> Rows {
         let heap = model.heap();
         let objects = match &kind {
-            Kind::Instances(c) => matching_objects(model.as_ref(), |k| c.classes[k as usize]),
+            Kind::Instances(c) => heap.objects_of(|k| c.classes[k as usize]),
             Kind::Strings => match heap.classes().find("java.lang.String") {
-                Some(s) => matching_objects(model.as_ref(), |k| k == s),
+                Some(s) => heap.instances_of(s),
                 None => Vec::new(),
             },
             _ => Vec::new(),
@@ -676,21 +676,6 @@ fn reference_names(heap: &crate::heap::Heap, u: u32) -> Vec<(u64, String)> {
         .filter_map(|f| match f.value {
             Value::Object(id) if id != 0 => Some((id, f.name.to_string())),
             _ => None,
-        })
-        .collect()
-}
-
-/// The objects whose class `wanted` accepts, in id order, by a parallel scan.
-fn matching_objects(model: &dyn HeapModel, wanted: impl Fn(u32) -> bool + Sync) -> Vec<u32> {
-    use rayon::prelude::*;
-    let heap = model.heap();
-    let n = heap.object_count();
-    let chunk = 1u32 << 16;
-    (0..n.div_ceil(chunk))
-        .into_par_iter()
-        .flat_map_iter(|k| {
-            let (start, end) = (k * chunk, ((k + 1) * chunk).min(n));
-            (start..end).filter(|&o| wanted(heap.class_of(o)))
         })
         .collect()
 }
